@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type Provider from 'oidc-provider';
+import pino, { type Logger } from 'pino';
+import { createAccountService, type AccountService } from './accounts/account-service.js';
+import { argon2Hasher, type PasswordHasher } from './accounts/password.js';
+import { createPasswordSignIn, type PasswordSignIn } from './accounts/password-sign-in.js';
+import { systemClock, type Clock } from './clock.js';
+import { createClientService, type ClientService } from './oidc/client-service.js';
+import type { Config } from './config/schema.js';
+import { createSecretBox, deriveKey } from './crypto/secret-box.js';
+import { createCsrf, type Csrf } from './http/csrf.js';
+import { createViews, type Views } from './http/views.js';
+import { loadProviderKeys } from './oidc/keys.js';
+import { createProvider } from './oidc/provider.js';
+import type { Stores } from './store/ports.js';
+import { createSqliteStores } from './store/sqlite/index.js';
+
+export interface Container {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  stores: Stores;
+  views: Views;
+  csrf: Csrf;
+  provider: Provider;
+  hasher: PasswordHasher;
+  signIn: PasswordSignIn;
+  accounts: AccountService;
+  clients: ClientService;
+  close(): Promise<void>;
+}
+
+export interface ContainerOptions {
+  /** Use these stores instead of the ones the configuration picks (tests). */
+  stores?: Stores;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
+
+/**
+ * LATCHKEY_SECRET when set; otherwise, on the embedded store, a secret generated on first
+ * start and kept beside the SQLite file (readable by the owner only).
+ */
+function masterSecret(config: Config): string {
+  if (config.secret) return config.secret;
+  const file = join(config.dataDir, 'secret.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(config.dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return secret;
+}
+
+function pickStores(config: Config): Stores {
+  return createSqliteStores(join(config.dataDir, 'latchkey.sqlite'));
+}
+
+/** The composition root: every collaborator is built and wired here, nowhere else. */
+export async function buildContainer(config: Config, options: ContainerOptions = {}): Promise<Container> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const clock = options.clock ?? systemClock;
+  const stores = options.stores ?? pickStores(config);
+  try {
+    const secret = masterSecret(config);
+    const box = createSecretBox(secret);
+    const views = createViews(VIEWS_DIR);
+    const https = config.issuer.startsWith('https:');
+    const csrf = createCsrf(deriveKey(secret, 'csrf'), { secure: https });
+    const keys = await loadProviderKeys(stores.secrets, box);
+    const provider = createProvider({ issuer: config.issuer, trustProxy: config.trustProxy, keys, stores, views });
+    const hasher = argon2Hasher();
+    return {
+      config,
+      logger,
+      clock,
+      stores,
+      views,
+      csrf,
+      provider,
+      hasher,
+      signIn: createPasswordSignIn({ accounts: stores.accounts, counters: stores.counters, hasher, clock }),
+      accounts: createAccountService({ accounts: stores.accounts, hasher }),
+      clients: createClientService({ clients: stores.clients, provider }),
+      close: () => stores.close(),
+    };
+  } catch (error) {
+    await stores.close();
+    throw error;
+  }
+}

@@ -1,0 +1,5 @@
+/** Authentication context classes Latchkey asserts in `acr` (the `amr` values say which methods). */
+export const ACR = {
+  singleFactor: 'urn:latchkey:acr:1fa',
+  multiFactor: 'urn:latchkey:acr:2fa',
+} as const;

@@ -1,0 +1,22 @@
+import type { FindAccount } from 'oidc-provider';
+import type { AccountStore } from '../store/ports.js';
+
+/** Claims the provider may release; a disabled account has none (its tokens stop working). */
+export function createFindAccount(accounts: AccountStore): FindAccount {
+  return async (_ctx, sub) => {
+    const account = await accounts.findById(sub);
+    if (!account || account.disabled) return undefined;
+    return {
+      accountId: account.id,
+      async claims() {
+        return {
+          sub: account.id,
+          email: account.email,
+          email_verified: account.emailVerified,
+          name: account.name ?? undefined,
+          updated_at: Math.floor(account.updatedAt / 1000),
+        };
+      },
+    };
+  };
+}

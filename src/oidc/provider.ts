@@ -1,0 +1,93 @@
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Views } from '../http/views.js';
+import type { Stores } from '../store/ports.js';
+import { ACR } from './acr.js';
+import { createAdapterFactory } from './adapter.js';
+import { createFindAccount } from './find-account.js';
+import type { ProviderKeys } from './keys.js';
+import { providerPages } from './provider-pages.js';
+
+export const SCOPES = ['openid', 'profile', 'email', 'offline_access'];
+
+export interface ProviderDeps {
+  issuer: string;
+  trustProxy: boolean;
+  keys: ProviderKeys;
+  stores: Stores;
+  views: Views;
+}
+
+/**
+ * Grants live with the session; on a new session, a consent the account gave this client
+ * before is restored so that it is asked for only once per client and scope set.
+ */
+function createLoadExistingGrant(stores: Stores) {
+  return async (ctx: KoaContextWithOIDC) => {
+    const { provider, session, client, result } = ctx.oidc;
+    if (!client || !session) return undefined;
+    const grantId = (result?.consent as { grantId?: string } | undefined)?.grantId ?? session.grantIdFor(client.clientId);
+    if (grantId) {
+      const existing = await provider.Grant.find(grantId);
+      if (existing) return existing;
+    }
+    const accountId = session.accountId;
+    if (!accountId) return undefined;
+    const remembered = await stores.consents.find(accountId, client.clientId);
+    if (!remembered?.length) return undefined;
+    const grant = new provider.Grant({ accountId, clientId: client.clientId });
+    grant.addOIDCScope(remembered.join(' '));
+    await grant.save();
+    return grant;
+  };
+}
+
+export function createProvider(deps: ProviderDeps): Provider {
+  const pages = providerPages(deps.views);
+  const configuration: Configuration = {
+    adapter: createAdapterFactory(deps.stores.oidc, deps.stores.clients),
+    findAccount: createFindAccount(deps.stores.accounts),
+    jwks: deps.keys.jwks as Configuration['jwks'],
+    cookies: { keys: deps.keys.cookieKeys },
+    scopes: SCOPES,
+    claims: {
+      openid: ['sub'],
+      email: ['email', 'email_verified'],
+      profile: ['name', 'updated_at'],
+    },
+    acrValues: [ACR.singleFactor, ACR.multiFactor],
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'ES256',
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    // PKCE for every client; node-oidc-provider accepts only S256.
+    pkce: { required: () => true },
+    responseTypes: ['code'],
+    rotateRefreshToken: true,
+    loadExistingGrant: createLoadExistingGrant(deps.stores),
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      deviceFlow: {
+        enabled: true,
+        userCodeInputSource: pages.userCodeInputSource,
+        userCodeConfirmSource: pages.userCodeConfirmSource,
+        successSource: pages.successSource,
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: pages.logoutSource,
+        postLogoutSuccessSource: pages.postLogoutSuccessSource,
+      },
+    },
+    renderError: pages.renderError,
+  };
+  const provider = new Provider(deps.issuer, configuration);
+  provider.proxy = deps.trustProxy;
+  return provider;
+}

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { DuplicateError, type Account, type AccountStore, type NewAccount } from '../ports.js';
+import { isUniqueViolation, type SqliteDatabase } from './database.js';
+
+interface AccountRow {
+  id: string;
+  email: string;
+  email_verified: number;
+  name: string | null;
+  password_hash: string;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+function toAccount(row: AccountRow): Account {
+  return {
+    id: row.id,
+    email: row.email,
+    emailVerified: row.email_verified === 1,
+    name: row.name,
+    passwordHash: row.password_hash,
+    disabled: row.disabled === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function sqliteAccountStore(db: SqliteDatabase): AccountStore {
+  const insert = db.prepare(
+    `INSERT INTO accounts (id, email, email_lower, email_verified, name, password_hash, disabled, created_at, updated_at)
+     VALUES (@id, @email, @emailLower, @emailVerified, @name, @passwordHash, 0, @now, @now)`,
+  );
+  const byId = db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?');
+  const byEmail = db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE email_lower = ?');
+  const all = db.prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY created_at, email_lower');
+
+  return {
+    async create(account: NewAccount) {
+      const now = Date.now();
+      const id = randomUUID();
+      try {
+        insert.run({
+          id,
+          email: account.email,
+          emailLower: account.email.toLowerCase(),
+          emailVerified: account.emailVerified ? 1 : 0,
+          name: account.name,
+          passwordHash: account.passwordHash,
+          now,
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new DuplicateError('An account with this email');
+        throw error;
+      }
+      return toAccount(byId.get(id)!);
+    },
+    async findById(id) {
+      const row = byId.get(id);
+      return row ? toAccount(row) : null;
+    },
+    async findByEmail(email) {
+      const row = byEmail.get(email.toLowerCase());
+      return row ? toAccount(row) : null;
+    },
+    async list() {
+      return all.all().map(toAccount);
+    },
+  };
+}

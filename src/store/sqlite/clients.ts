@@ -1,0 +1,30 @@
+import { DuplicateError, type ClientMetadata, type ClientStore } from '../ports.js';
+import { isUniqueViolation, type SqliteDatabase } from './database.js';
+
+export function sqliteClientStore(db: SqliteDatabase): ClientStore {
+  const insert = db.prepare('INSERT INTO clients (client_id, metadata, created_at) VALUES (?, ?, ?)');
+  const byId = db.prepare<[string], { metadata: string }>('SELECT metadata FROM clients WHERE client_id = ?');
+  const all = db.prepare<[], { metadata: string }>('SELECT metadata FROM clients ORDER BY created_at, client_id');
+  const remove = db.prepare('DELETE FROM clients WHERE client_id = ?');
+
+  return {
+    async create(metadata) {
+      try {
+        insert.run(metadata.client_id, JSON.stringify(metadata), Date.now());
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new DuplicateError(`Client ${metadata.client_id}`);
+        throw error;
+      }
+    },
+    async find(clientId) {
+      const row = byId.get(clientId);
+      return row ? (JSON.parse(row.metadata) as ClientMetadata) : null;
+    },
+    async list() {
+      return all.all().map((row) => JSON.parse(row.metadata) as ClientMetadata);
+    },
+    async delete(clientId) {
+      return remove.run(clientId).changes > 0;
+    },
+  };
+}

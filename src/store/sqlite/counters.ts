@@ -1,0 +1,40 @@
+import type { CounterStore } from '../ports.js';
+import type { SqliteDatabase } from './database.js';
+
+interface CounterRow {
+  count: number;
+  last_hit_at: number;
+  expires_at: number;
+}
+
+export function sqliteCounterStore(db: SqliteDatabase): CounterStore {
+  const select = db.prepare<[string], CounterRow>('SELECT count, last_hit_at, expires_at FROM counters WHERE key = ?');
+  const write = db.prepare(
+    `INSERT INTO counters (key, count, last_hit_at, expires_at) VALUES (@key, @count, @now, @expiresAt)
+     ON CONFLICT (key) DO UPDATE SET count = excluded.count, last_hit_at = excluded.last_hit_at, expires_at = excluded.expires_at`,
+  );
+  const remove = db.prepare('DELETE FROM counters WHERE key = ?');
+
+  // One immediate transaction makes read-increment-write a single atomic step, also across
+  // processes sharing the file.
+  const hit = db.transaction((key: string, now: number, ttlMs: number) => {
+    const row = select.get(key);
+    const alive = row && row.expires_at > now;
+    const count = alive ? row.count + 1 : 1;
+    write.run({ key, count, now, expiresAt: now + ttlMs });
+    return { count, previousHitAt: alive ? row.last_hit_at : null };
+  });
+
+  return {
+    async hit(key, nowMs, ttlMs) {
+      return hit.immediate(key, nowMs, ttlMs);
+    },
+    async peek(key) {
+      const row = select.get(key);
+      return row && row.expires_at > Date.now() ? row.count : 0;
+    },
+    async reset(key) {
+      remove.run(key);
+    },
+  };
+}
