@@ -1,0 +1,69 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { buildApp } from '../../src/app.js';
+import type { Clock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config/load.js';
+import { buildContainer, type Container } from '../../src/container.js';
+import type { Stores } from '../../src/store/ports.js';
+import { createSqliteStores } from '../../src/store/sqlite/index.js';
+
+export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123';
+
+/** A settable clock for tests that need to pass a wait. */
+export class TestClock implements Clock {
+  offsetMs = 0;
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
+export interface TestApp {
+  container: Container;
+  server: Server;
+  /** http://127.0.0.1:PORT — also the issuer. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  stores?: Stores;
+  clock?: Clock;
+  env?: Record<string, string>;
+  /** Keep the stores open on close (they are shared with another instance). */
+  keepStores?: boolean;
+}
+
+/**
+ * The whole app on an in-memory SQLite store (unless stores are given), listening on a
+ * free loopback port so that the issuer matches the URL clients use.
+ */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const config = loadConfig({ ISSUER: url, LATCHKEY_SECRET: TEST_SECRET, DATA_DIR: ':memory:', LOG_LEVEL: 'silent', ...options.env });
+  const stores = options.stores ?? createSqliteStores(':memory:');
+  const container = await buildContainer(config, { stores, clock: options.clock, logger: pino({ level: 'silent' }) });
+  server.on('request', buildApp(container).callback());
+  return {
+    container,
+    server,
+    url,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      if (!options.keepStores) await container.close();
+    },
+  };
+}
+
+export const TEST_PASSWORD = 'correct horse battery staple';
+
+export async function createUser(app: TestApp, email = 'ada@example.com', password = TEST_PASSWORD) {
+  return app.container.accounts.create({ email, password, name: 'Ada Lovelace', emailVerified: true });
+}

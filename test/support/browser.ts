@@ -1,0 +1,71 @@
+import request from 'supertest';
+
+export interface Page {
+  status: number;
+  location?: string;
+  text: string;
+}
+
+/** A cookie-keeping user agent that follows nothing by itself, so tests see every hop. */
+export class Browser {
+  private readonly agent: ReturnType<typeof request.agent>;
+
+  constructor(readonly baseUrl: string) {
+    this.agent = request.agent(baseUrl);
+  }
+
+  private path(url: string): string {
+    return url.startsWith(this.baseUrl) ? url.slice(this.baseUrl.length) || '/' : url;
+  }
+
+  async get(url: string): Promise<Page> {
+    const res = await this.agent.get(this.path(url)).redirects(0).set('Accept', 'text/html');
+    return { status: res.status, location: res.headers.location, text: res.text };
+  }
+
+  async post(url: string, fields: Record<string, string>): Promise<Page> {
+    const res = await this.agent
+      .post(this.path(url))
+      .redirects(0)
+      .set('Accept', 'text/html')
+      .type('form')
+      .send(fields);
+    return { status: res.status, location: res.headers.location, text: res.text };
+  }
+
+  /** Follows same-origin redirects from `url`; stops at the first page or at a redirect leaving the issuer. */
+  async follow(url: string, max = 10): Promise<Page & { url: string }> {
+    let current = url;
+    for (let i = 0; i < max; i++) {
+      const page = await this.get(current);
+      if (!page.location) return { ...page, url: current };
+      const next = new URL(page.location, this.baseUrl).href;
+      if (!next.startsWith(this.baseUrl)) return { ...page, url: current };
+      current = next;
+    }
+    throw new Error(`Too many redirects from ${url}`);
+  }
+
+  /** Posts a form and then follows redirects while they stay on the issuer. */
+  async submit(url: string, fields: Record<string, string>): Promise<Page & { url: string }> {
+    const page = await this.post(url, fields);
+    if (!page.location) return { ...page, url };
+    const next = new URL(page.location, this.baseUrl).href;
+    if (!next.startsWith(this.baseUrl)) return { ...page, url };
+    return this.follow(next);
+  }
+}
+
+/** The value of a hidden or text input in an HTML page. */
+export function inputValue(html: string, name: string): string | undefined {
+  const tag = html.match(new RegExp(`<input[^>]*name="${name}"[^>]*>`))?.[0];
+  return tag?.match(/value="([^"]*)"/)?.[1]?.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+}
+
+/** The action of the first form whose action contains `contains`. */
+export function formAction(html: string, contains: string): string {
+  const actions = [...html.matchAll(/<form[^>]*action="([^"]*)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
+  const action = actions.find((a) => a.includes(contains));
+  if (!action) throw new Error(`No form with action containing ${contains} in:\n${html}`);
+  return action;
+}
