@@ -11,6 +11,8 @@ import { interactionRoutes } from './interaction/routes.js';
 export function buildApp(c: Container): Koa {
   const app = new Koa();
   app.proxy = c.config.trustProxy;
+  // The provider runs inside our request contexts (koa-mount), so its signed cookies use our keys.
+  app.keys = c.provider.keys;
   app.silent = true;
 
   app.use(securityHeaders({ https: c.config.issuer.startsWith('https:') }));

@@ -50,7 +50,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     cookies: { keys: deps.keys.cookieKeys },
     scopes: SCOPES,
     claims: {
-      openid: ['sub'],
+      // acr/amr/auth_time with every ID token: relying parties must see how the user authenticated.
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
       email: ['email', 'email_verified'],
       profile: ['name', 'updated_at'],
     },
@@ -65,6 +66,17 @@ export function createProvider(deps: ProviderDeps): Provider {
     pkce: { required: () => true },
     responseTypes: ['code'],
     rotateRefreshToken: true,
+    ttl: {
+      AccessToken: 60 * 60,
+      AuthorizationCode: 60,
+      ClientCredentials: 10 * 60,
+      DeviceCode: 10 * 60,
+      Grant: 14 * 24 * 60 * 60,
+      IdToken: 60 * 60,
+      Interaction: 30 * 60,
+      RefreshToken: 14 * 24 * 60 * 60,
+      Session: 14 * 24 * 60 * 60,
+    },
     loadExistingGrant: createLoadExistingGrant(deps.stores),
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {

@@ -1,0 +1,46 @@
+# syntax=docker/dockerfile:1
+
+# ---- build: compile native modules (better-sqlite3, argon2) and the TypeScript sources ----
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+
+# node-gyp toolchain, used when no prebuilt binary matches this platform.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+
+# NODE_ENV is deliberately not "production" here: the build needs the dev dependencies (tsc).
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci
+
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build \
+ && npm prune --omit=dev
+
+# ---- runtime ----
+FROM node:24-bookworm-slim AS runtime
+WORKDIR /app
+
+ENV NODE_ENV=production \
+    DATA_DIR=/data \
+    PORT=3000
+
+# Application files stay owned by root (read-only for the app); only /data is writable by node.
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY views ./views
+COPY bin ./bin
+COPY package.json ./
+
+RUN mkdir -p /data && chown node:node /data
+VOLUME ["/data"]
+
+USER node
+EXPOSE 3000
+
+# The slim image has no curl: probe /healthz with node's built-in fetch.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+CMD ["node", "dist/main.js"]
