@@ -27,6 +27,7 @@ export function toAppError(error: unknown): AppError {
 
 export function renderAppError(ctx: Context, views: Views, error: AppError): void {
   ctx.status = error.status;
+  if (error.status === 503) ctx.set('Retry-After', '5');
   const text = message(error.code, error.details);
   if (ctx.accepts('html', 'json') === 'json') {
     ctx.body = { error: error.code, error_description: text };

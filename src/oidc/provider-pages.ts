@@ -1,6 +1,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { message } from '../messages.js';
 import type { Views } from '../http/views.js';
+import { BackendUnavailableError } from '../store/ports.js';
 
 const clientName = (ctx: KoaContextWithOIDC) => ctx.oidc?.client?.clientName ?? ctx.oidc?.client?.clientId;
 
@@ -33,7 +34,12 @@ export function providerPages(views: Views) {
     async successSource(ctx: KoaContextWithOIDC) {
       html(ctx, 'device-success', { title: 'Device connected', clientName: clientName(ctx) });
     },
-    async renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) {
+    async renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, error: unknown) {
+      if (error instanceof BackendUnavailableError) {
+        ctx.set('Retry-After', '5');
+        html(ctx, 'error', { title: 'Temporarily unavailable', heading: 'Temporarily unavailable', message: message('service_unavailable') });
+        return;
+      }
       html(ctx, 'error', {
         title: 'Sign-in problem',
         heading: 'This sign-in request cannot continue',

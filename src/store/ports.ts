@@ -134,6 +134,8 @@ export class DuplicateError extends Error {
 
 /** A backend (Redis, MongoDB) did not answer: callers must fail closed. */
 export class BackendUnavailableError extends Error {
+  /** Read by node-oidc-provider's error handler: protocol endpoints answer 503. */
+  readonly statusCode = 503;
   constructor(backend: string, cause?: unknown) {
     super(`${backend} is unavailable`, { cause });
     this.name = 'BackendUnavailableError';
