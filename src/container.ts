@@ -16,6 +16,9 @@ import { createViews, type Views } from './http/views.js';
 import { loadProviderKeys } from './oidc/keys.js';
 import { createProvider } from './oidc/provider.js';
 import type { Stores } from './store/ports.js';
+import { composeStores } from './store/compose.js';
+import { createMongoStores } from './store/mongo/index.js';
+import { createRedisStores } from './store/redis/index.js';
 import { createSqliteStores } from './store/sqlite/index.js';
 
 export interface Container {
@@ -48,6 +51,7 @@ export const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
  */
 function masterSecret(config: Config): string {
   if (config.secret) return config.secret;
+  if (config.dataDir === ':memory:') return randomBytes(32).toString('base64url');
   const file = join(config.dataDir, 'secret.key');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(config.dataDir, { recursive: true });
@@ -57,15 +61,28 @@ function masterSecret(config: Config): string {
   return secret;
 }
 
-function pickStores(config: Config): Stores {
-  return createSqliteStores(join(config.dataDir, 'latchkey.sqlite'));
+/**
+ * Long-lived records in MongoDB when MONGODB_URI is set, provider artifacts and counters
+ * in Redis when REDIS_URL is set, the rest on the embedded SQLite file
+ * (DATA_DIR=':memory:' keeps it in memory, for tests).
+ */
+async function pickStores(config: Config, logger: Logger): Promise<Stores> {
+  const sqlite =
+    config.mongodbUri && config.redisUrl
+      ? undefined
+      : createSqliteStores(config.dataDir === ':memory:' ? ':memory:' : join(config.dataDir, 'latchkey.sqlite'));
+  const longLived = config.mongodbUri ? await createMongoStores(config.mongodbUri, { logger }) : sqlite!;
+  const shortLived = config.redisUrl
+    ? createRedisStores({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger })
+    : sqlite!;
+  return composeStores(longLived, shortLived);
 }
 
 /** The composition root: every collaborator is built and wired here, nowhere else. */
 export async function buildContainer(config: Config, options: ContainerOptions = {}): Promise<Container> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
-  const stores = options.stores ?? pickStores(config);
+  const stores = options.stores ?? (await pickStores(config, logger));
   try {
     const secret = masterSecret(config);
     const box = createSecretBox(secret);

@@ -1,7 +1,16 @@
 import type { CounterHit } from '../store/ports.js';
 
+export interface LockoutPolicy {
+  freeFailures: number;
+  firstWaitMs: number;
+  maxWaitMs: number;
+  forgetAfterMs: number;
+  ipMaxFailures: number;
+  ipWindowMs: number;
+}
+
 /** Brute-force policy for password sign-in. Pure; the counters live in the CounterStore. */
-export const LOCKOUT_POLICY = {
+export const LOCKOUT_POLICY: Readonly<LockoutPolicy> = {
   /** Consecutive failures allowed before the account has to wait. */
   freeFailures: 5,
   firstWaitMs: 30_000,
@@ -11,10 +20,10 @@ export const LOCKOUT_POLICY = {
   /** Failed attempts one client IP may make within ipWindowMs, over all accounts. */
   ipMaxFailures: 100,
   ipWindowMs: 15 * 60_000,
-} as const;
+};
 
 /** How long the account waits after `failures` consecutive failures: doubling, capped, never permanent. */
-export function waitAfterFailures(failures: number, policy = LOCKOUT_POLICY): number {
+export function waitAfterFailures(failures: number, policy: Readonly<LockoutPolicy> = LOCKOUT_POLICY): number {
   if (failures < policy.freeFailures) return 0;
   const doublings = Math.min(failures - policy.freeFailures, 20);
   return Math.min(policy.firstWaitMs * 2 ** doublings, policy.maxWaitMs);
@@ -24,7 +33,7 @@ export function waitAfterFailures(failures: number, policy = LOCKOUT_POLICY): nu
  * Given the hit just counted for an attempt, the time until which the attempt must be
  * refused without checking the password, or null when it may proceed.
  */
-export function lockedUntil(hit: CounterHit, nowMs: number, policy = LOCKOUT_POLICY): number | null {
+export function lockedUntil(hit: CounterHit, nowMs: number, policy: Readonly<LockoutPolicy> = LOCKOUT_POLICY): number | null {
   const failuresBefore = hit.count - 1;
   const wait = waitAfterFailures(failuresBefore, policy);
   if (wait === 0 || hit.previousHitAt === null) return null;

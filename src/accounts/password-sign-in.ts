@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Account, AccountStore, CounterStore } from '../store/ports.js';
-import { LOCKOUT_POLICY, lockedUntil } from './lockout.js';
+import { LOCKOUT_POLICY, lockedUntil, type LockoutPolicy } from './lockout.js';
 import type { PasswordHasher } from './password.js';
 
 export type SignInResult =
@@ -35,7 +35,7 @@ export function createPasswordSignIn(deps: {
   counters: CounterStore;
   hasher: PasswordHasher;
   clock: Clock;
-  policy?: typeof LOCKOUT_POLICY;
+  policy?: Readonly<LockoutPolicy>;
 }): PasswordSignIn {
   const { accounts, counters, hasher, clock, policy = LOCKOUT_POLICY } = deps;
   let dummyHash: Promise<string> | undefined;
@@ -46,7 +46,7 @@ export function createPasswordSignIn(deps: {
       const emailKey = `signin:email:${hashKey(normalizeEmail(email))}`;
       const ipKey = `signin:ip:${hashKey(clientIp)}`;
 
-      if ((await counters.peek(ipKey)) >= policy.ipMaxFailures) {
+      if ((await counters.peek(ipKey, now)) >= policy.ipMaxFailures) {
         return { ok: false, reason: 'throttled', retryAt: now + policy.ipWindowMs };
       }
       const hit = await counters.hit(emailKey, now, policy.forgetAfterMs);

@@ -18,6 +18,10 @@ export const configSchema = z
     TRUST_PROXY: booleanFromEnv.default(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
+  .refine((env) => env.LATCHKEY_SECRET || (!env.MONGODB_URI && !env.REDIS_URL), {
+    path: ['LATCHKEY_SECRET'],
+    message: 'LATCHKEY_SECRET is required with MONGODB_URI or REDIS_URL (every instance must share it)',
+  })
   .transform((env) => ({
     port: env.PORT,
     host: env.HOST,

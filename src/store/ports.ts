@@ -92,8 +92,8 @@ export interface CounterStore {
    * hit. The counter is forgotten `ttlMs` after its last hit.
    */
   hit(key: string, nowMs: number, ttlMs: number): Promise<CounterHit>;
-  /** The current count (0 when absent or forgotten). */
-  peek(key: string): Promise<number>;
+  /** The current count at `nowMs` (0 when absent or forgotten). */
+  peek(key: string, nowMs?: number): Promise<number>;
   reset(key: string): Promise<void>;
 }
 

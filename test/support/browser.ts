@@ -4,6 +4,7 @@ export interface Page {
   status: number;
   location?: string;
   text: string;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /** A cookie-keeping user agent that follows nothing by itself, so tests see every hop. */
@@ -20,7 +21,7 @@ export class Browser {
 
   async get(url: string): Promise<Page> {
     const res = await this.agent.get(this.path(url)).redirects(0).set('Accept', 'text/html');
-    return { status: res.status, location: res.headers.location, text: res.text };
+    return { status: res.status, location: res.headers.location, text: res.text, headers: res.headers };
   }
 
   async post(url: string, fields: Record<string, string>): Promise<Page> {
@@ -30,7 +31,18 @@ export class Browser {
       .set('Accept', 'text/html')
       .type('form')
       .send(fields);
-    return { status: res.status, location: res.headers.location, text: res.text };
+    return { status: res.status, location: res.headers.location, text: res.text, headers: res.headers };
+  }
+
+  /** Posts a raw body exactly as given (malformed or oversized forms), with this browser's cookies. */
+  async postRaw(url: string, body: string, contentType = 'application/x-www-form-urlencoded'): Promise<Page> {
+    const res = await this.agent
+      .post(this.path(url))
+      .redirects(0)
+      .set('Accept', 'text/html')
+      .set('Content-Type', contentType)
+      .send(body);
+    return { status: res.status, location: res.headers.location, text: res.text, headers: res.headers };
   }
 
   /** Follows same-origin redirects from `url`; stops at the first page or at a redirect leaving the issuer. */

@@ -29,9 +29,9 @@ export function sqliteCounterStore(db: SqliteDatabase): CounterStore {
     async hit(key, nowMs, ttlMs) {
       return hit.immediate(key, nowMs, ttlMs);
     },
-    async peek(key) {
+    async peek(key, nowMs = Date.now()) {
       const row = select.get(key);
-      return row && row.expires_at > Date.now() ? row.count : 0;
+      return row && row.expires_at > nowMs ? row.count : 0;
     },
     async reset(key) {
       remove.run(key);

@@ -11,9 +11,9 @@ export function sqliteOidcArtifactStore(db: SqliteDatabase): OidcArtifactStore {
   const live = '(expires_at IS NULL OR expires_at > @now)';
   const upsert = db.prepare(
     `INSERT INTO oidc_artifacts (model, id, payload, grant_id, user_code, uid, consumed_at, expires_at)
-     VALUES (@model, @id, @payload, @grantId, @userCode, @uid, NULL, @expiresAt)
+     VALUES (@model, @id, @payload, @grantId, @userCode, @uid, @consumedAt, @expiresAt)
      ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
-       user_code = excluded.user_code, uid = excluded.uid, consumed_at = NULL, expires_at = excluded.expires_at`,
+       user_code = excluded.user_code, uid = excluded.uid, consumed_at = excluded.consumed_at, expires_at = excluded.expires_at`,
   );
   const byId = db.prepare<Record<string, unknown>, ArtifactRow>(
     `SELECT payload, consumed_at FROM oidc_artifacts WHERE model = @model AND id = @id AND ${live}`,
@@ -46,6 +46,7 @@ export function sqliteOidcArtifactStore(db: SqliteDatabase): OidcArtifactStore {
         grantId: payload.grantId ?? null,
         userCode: payload.userCode ?? null,
         uid: payload.uid ?? null,
+        consumedAt: typeof payload.consumed === 'number' ? payload.consumed : null,
         expiresAt: expiresInSeconds ? Date.now() + expiresInSeconds * 1000 : null,
       });
     },

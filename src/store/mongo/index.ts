@@ -1,0 +1,63 @@
+import type { Connection } from 'mongoose';
+import {
+  BackendUnavailableError,
+  type AccountStore,
+  type BackendHealth,
+  type ClientStore,
+  type ConsentStore,
+  type SecretStore,
+} from '../ports.js';
+import { mongoAccountStore } from './accounts.js';
+import { mongoClientStore } from './clients.js';
+import { isUnavailable, openMongo, type MongoConnectionOptions } from './connection.js';
+import { mongoConsentStore } from './consents.js';
+import { defineModels } from './models.js';
+import { mongoSecretStore } from './secrets.js';
+
+export type MongoStoreOptions = MongoConnectionOptions;
+
+export interface MongoStores {
+  accounts: AccountStore;
+  clients: ClientStore;
+  consents: ConsentStore;
+  secrets: SecretStore;
+  health(): Promise<BackendHealth[]>;
+  close(): Promise<void>;
+  connection: Connection;
+}
+
+/**
+ * The long-lived ports on a dedicated MongoDB connection. Returns at once; the connection
+ * opens in the background and operations wait for it (failing closed when it cannot open).
+ * The unique indexes the ports rely on must exist: run createMongoIndexes once per database.
+ */
+export function createMongoStores(uri: string, options: MongoStoreOptions = {}): MongoStores {
+  const mongo = openMongo(uri, options);
+  const models = defineModels(mongo.connection);
+  return {
+    accounts: mongoAccountStore(mongo, models),
+    clients: mongoClientStore(mongo, models),
+    consents: mongoConsentStore(mongo, models),
+    secrets: mongoSecretStore(mongo, models),
+    health: () => mongo.health(),
+    close: () => mongo.close(),
+    connection: mongo.connection,
+  };
+}
+
+/**
+ * Creates the collections' indexes (unique email, client_id, consent pair, secret name).
+ * Additive: an index that exists is left alone, and no index is dropped. `connection` must
+ * be the one createMongoStores returned, so the models are already defined on it.
+ */
+export async function createMongoIndexes(connection: Connection): Promise<string[]> {
+  try {
+    await connection.asPromise();
+    const names = Object.keys(connection.models).sort();
+    for (const name of names) await connection.models[name]!.createIndexes();
+    return names;
+  } catch (error) {
+    if (isUnavailable(error)) throw new BackendUnavailableError('mongodb', error);
+    throw error;
+  }
+}

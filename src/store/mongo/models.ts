@@ -1,0 +1,107 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+/*
+ * One model per collection. Schemas set `id: false` (accounts have a real `id` field, and
+ * the virtual is never wanted) and `versionKey: false` (no document is ever saved through
+ * mongoose documents; every write is a single atomic query). Indexes are declared here but
+ * only created by createMongoIndexes (`latchkey db indexes`), never at runtime.
+ */
+
+export interface AccountDoc {
+  id: string;
+  email: string;
+  emailLower: string;
+  emailVerified: boolean;
+  name: string | null;
+  passwordHash: string;
+  disabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ClientDoc {
+  client_id: string;
+  metadata: Record<string, unknown>;
+  createdAt: number;
+}
+
+export interface ConsentDoc {
+  accountId: string;
+  clientId: string;
+  scopes: string[];
+  updatedAt: number;
+}
+
+export interface SecretDoc {
+  name: string;
+  value: string;
+  createdAt: number;
+}
+
+const options = { id: false, versionKey: false, strict: 'throw' } as const;
+
+const accountSchema = new Schema<AccountDoc>(
+  {
+    id: { type: String, required: true },
+    email: { type: String, required: true },
+    emailLower: { type: String, required: true },
+    emailVerified: { type: Boolean, required: true },
+    name: { type: String, default: null },
+    passwordHash: { type: String, required: true },
+    disabled: { type: Boolean, required: true },
+    createdAt: { type: Number, required: true },
+    updatedAt: { type: Number, required: true },
+  },
+  options,
+);
+accountSchema.index({ id: 1 }, { unique: true });
+accountSchema.index({ emailLower: 1 }, { unique: true });
+
+const clientSchema = new Schema<ClientDoc>(
+  {
+    client_id: { type: String, required: true },
+    // Stored as given: empty objects inside metadata must survive (minimize would drop them).
+    metadata: { type: Schema.Types.Mixed, required: true },
+    createdAt: { type: Number, required: true },
+  },
+  { ...options, minimize: false },
+);
+clientSchema.index({ client_id: 1 }, { unique: true });
+
+const consentSchema = new Schema<ConsentDoc>(
+  {
+    accountId: { type: String, required: true },
+    clientId: { type: String, required: true },
+    scopes: { type: [String], default: [] },
+    updatedAt: { type: Number, required: true },
+  },
+  options,
+);
+consentSchema.index({ accountId: 1, clientId: 1 }, { unique: true });
+
+const secretSchema = new Schema<SecretDoc>(
+  {
+    name: { type: String, required: true },
+    value: { type: String, required: true },
+    createdAt: { type: Number, required: true },
+  },
+  options,
+);
+secretSchema.index({ name: 1 }, { unique: true });
+
+export interface MongoModels {
+  accounts: Model<AccountDoc>;
+  clients: Model<ClientDoc>;
+  consents: Model<ConsentDoc>;
+  secrets: Model<SecretDoc>;
+}
+
+/** The models bound to one connection (models are per connection, never registered globally). */
+export function defineModels(connection: Connection): MongoModels {
+  return {
+    accounts: connection.model<AccountDoc>('Account', accountSchema, 'accounts'),
+    clients: connection.model<ClientDoc>('Client', clientSchema, 'clients'),
+    consents: connection.model<ConsentDoc>('Consent', consentSchema, 'consents'),
+    secrets: connection.model<SecretDoc>('Secret', secretSchema, 'secrets'),
+  };
+}

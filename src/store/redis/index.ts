@@ -1,0 +1,31 @@
+import type { Redis } from 'ioredis';
+import type { BackendHealth, CounterStore, OidcArtifactStore } from '../ports.js';
+import { openRedis, type RedisConnectionOptions } from './connection.js';
+import { redisCounterStore } from './counters.js';
+import { redisOidcArtifactStore } from './oidc-artifacts.js';
+
+export interface RedisStoreOptions extends Omit<RedisConnectionOptions, 'url'> {
+  url: string;
+  /** Every key lives under this prefix (e.g. 'latchkey:'), so instances can share one Redis. */
+  keyPrefix: string;
+}
+
+export interface RedisStores {
+  oidc: OidcArtifactStore;
+  counters: CounterStore;
+  health(): Promise<BackendHealth[]>;
+  close(): Promise<void>;
+  client: Redis;
+}
+
+/** The short-lived ports (provider artifacts, counters) on one Redis connection. */
+export function createRedisStores(options: RedisStoreOptions): RedisStores {
+  const redis = openRedis(options);
+  return {
+    oidc: redisOidcArtifactStore(redis, options.keyPrefix),
+    counters: redisCounterStore(redis, options.keyPrefix),
+    health: () => redis.health(),
+    close: () => redis.close(),
+    client: redis.client,
+  };
+}

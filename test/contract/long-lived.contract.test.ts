@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import { DuplicateError, type NewAccount } from '../../src/store/ports.js';
+import { describeBackends, longLivedBackends } from './backends.js';
+
+const backends = await longLivedBackends();
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+const newAccount = (overrides: Partial<NewAccount> = {}): NewAccount => ({
+  email: `User.${randomUUID()}@Example.COM`,
+  emailVerified: false,
+  name: 'Ada Lovelace',
+  passwordHash: '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA',
+  ...overrides,
+});
+
+describeBackends(backends, (stores) => {
+  describe('AccountStore', () => {
+    test('create returns the stored account; findById and findByEmail return it', async () => {
+      const { accounts } = stores();
+      const input = newAccount({ emailVerified: true });
+      const before = Date.now();
+      const created = await accounts.create(input);
+      expect(created).toEqual({
+        id: expect.stringMatching(UUID),
+        email: input.email,
+        emailVerified: true,
+        name: input.name,
+        passwordHash: input.passwordHash,
+        disabled: false,
+        createdAt: expect.any(Number),
+        updatedAt: created.createdAt,
+      });
+      expect(created.createdAt).toBeGreaterThanOrEqual(before);
+      expect(await accounts.findById(created.id)).toEqual(created);
+      expect(await accounts.findByEmail(input.email)).toEqual(created);
+    });
+
+    test('a null name round-trips', async () => {
+      const { accounts } = stores();
+      const created = await accounts.create(newAccount({ name: null }));
+      expect((await accounts.findById(created.id))?.name).toBeNull();
+    });
+
+    test('findByEmail is case-insensitive and keeps the email as given', async () => {
+      const { accounts } = stores();
+      const input = newAccount();
+      const created = await accounts.create(input);
+      const found = await accounts.findByEmail(input.email.toUpperCase());
+      expect(found?.id).toBe(created.id);
+      expect(found?.email).toBe(input.email);
+      expect((await accounts.findByEmail(input.email.toLowerCase()))?.id).toBe(created.id);
+    });
+
+    test('missing accounts are null', async () => {
+      const { accounts } = stores();
+      expect(await accounts.findById(randomUUID())).toBeNull();
+      expect(await accounts.findByEmail(`nobody-${randomUUID()}@example.com`)).toBeNull();
+    });
+
+    test('an email taken in any case is a DuplicateError', async () => {
+      const { accounts } = stores();
+      const input = newAccount();
+      await accounts.create(input);
+      await expect(accounts.create(newAccount({ email: input.email.toLowerCase() }))).rejects.toBeInstanceOf(
+        DuplicateError,
+      );
+      await expect(accounts.create(newAccount({ email: input.email.toUpperCase() }))).rejects.toBeInstanceOf(
+        DuplicateError,
+      );
+    });
+
+    test('10 parallel sign-ups with one email: exactly one account', async () => {
+      const { accounts } = stores();
+      const email = `race-${randomUUID()}@example.com`;
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) => accounts.create(newAccount({ email: i % 2 ? email.toUpperCase() : email }))),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) {
+        if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(DuplicateError);
+      }
+    });
+
+    test('list returns accounts in creation order', async () => {
+      const { accounts } = stores();
+      const first = await accounts.create(newAccount());
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const second = await accounts.create(newAccount());
+      const ids = (await accounts.list()).map((a) => a.id);
+      expect(ids).toContain(first.id);
+      expect(ids.indexOf(first.id)).toBeLessThan(ids.indexOf(second.id));
+      expect((await accounts.list()).find((a) => a.id === second.id)).toEqual(second);
+    });
+  });
+
+  describe('ClientStore', () => {
+    const metadata = () => ({
+      client_id: `client-${randomUUID()}`,
+      client_secret: 's3cret',
+      redirect_uris: ['https://rp.example.com/cb', 'https://rp.example.com/cb2'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: [] as string[],
+      require_pushed_authorization_requests: false,
+      'urn:custom': { nested: { empty: {}, list: [] as unknown[], n: 1.5, nothing: null } },
+    });
+
+    test('create then find round-trips the metadata exactly', async () => {
+      const { clients } = stores();
+      const client = metadata();
+      await clients.create(client);
+      expect(await clients.find(client.client_id)).toEqual(client);
+    });
+
+    test('find of a missing client is null', async () => {
+      expect(await stores().clients.find(`missing-${randomUUID()}`)).toBeNull();
+    });
+
+    test('a duplicate client_id is a DuplicateError and keeps the first', async () => {
+      const { clients } = stores();
+      const client = metadata();
+      await clients.create(client);
+      await expect(clients.create({ ...client, client_secret: 'other' })).rejects.toBeInstanceOf(DuplicateError);
+      expect((await clients.find(client.client_id))?.client_secret).toBe('s3cret');
+    });
+
+    test('list includes created clients in creation order', async () => {
+      const { clients } = stores();
+      const [a, b] = [metadata(), metadata()];
+      await clients.create(a);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await clients.create(b);
+      const listed = await clients.list();
+      const ids = listed.map((c) => c.client_id);
+      expect(ids.indexOf(a.client_id)).toBeGreaterThanOrEqual(0);
+      expect(ids.indexOf(a.client_id)).toBeLessThan(ids.indexOf(b.client_id));
+      expect(listed.find((c) => c.client_id === b.client_id)).toEqual(b);
+    });
+
+    test('delete removes the client and says whether there was one', async () => {
+      const { clients } = stores();
+      const client = metadata();
+      await clients.create(client);
+      expect(await clients.delete(client.client_id)).toBe(true);
+      expect(await clients.find(client.client_id)).toBeNull();
+      expect(await clients.delete(client.client_id)).toBe(false);
+    });
+  });
+
+  describe('ConsentStore', () => {
+    const ids = () => ({ accountId: randomUUID(), clientId: `client-${randomUUID()}` });
+
+    test('find without consent is null', async () => {
+      const { accountId, clientId } = ids();
+      expect(await stores().consents.find(accountId, clientId)).toBeNull();
+    });
+
+    test('grant merges scopes without duplicates', async () => {
+      const { consents } = stores();
+      const { accountId, clientId } = ids();
+      await consents.grant(accountId, clientId, ['openid', 'email']);
+      expect([...(await consents.find(accountId, clientId))!].sort()).toEqual(['email', 'openid']);
+      await consents.grant(accountId, clientId, ['profile', 'openid']);
+      expect([...(await consents.find(accountId, clientId))!].sort()).toEqual(['email', 'openid', 'profile']);
+    });
+
+    test('consent is per account and client', async () => {
+      const { consents } = stores();
+      const { accountId, clientId } = ids();
+      await consents.grant(accountId, clientId, ['openid']);
+      expect(await consents.find(accountId, `other-${randomUUID()}`)).toBeNull();
+      expect(await consents.find(randomUUID(), clientId)).toBeNull();
+    });
+
+    test('parallel first grants all land', async () => {
+      const { consents } = stores();
+      const { accountId, clientId } = ids();
+      const scopes = ['openid', 'email', 'profile', 'address', 'phone', 'offline_access'];
+      await Promise.all(scopes.map((scope) => consents.grant(accountId, clientId, [scope])));
+      expect([...(await consents.find(accountId, clientId))!].sort()).toEqual([...scopes].sort());
+    });
+
+    test('revoke forgets the consent', async () => {
+      const { consents } = stores();
+      const { accountId, clientId } = ids();
+      await consents.grant(accountId, clientId, ['openid']);
+      await consents.revoke(accountId, clientId);
+      expect(await consents.find(accountId, clientId)).toBeNull();
+      await expect(consents.revoke(accountId, clientId)).resolves.toBeUndefined();
+    });
+  });
+
+  describe('SecretStore', () => {
+    test('getOrCreate stores the first candidate and returns it for every later one', async () => {
+      const { secrets } = stores();
+      const name = `secret-${randomUUID()}`;
+      expect(await secrets.getOrCreate(name, 'first')).toBe('first');
+      expect(await secrets.getOrCreate(name, 'second')).toBe('first');
+      expect(await secrets.getOrCreate(name, 'third')).toBe('first');
+    });
+
+    test('secrets are separate by name', async () => {
+      const { secrets } = stores();
+      const [a, b] = [`a-${randomUUID()}`, `b-${randomUUID()}`];
+      expect(await secrets.getOrCreate(a, 'value-a')).toBe('value-a');
+      expect(await secrets.getOrCreate(b, 'value-b')).toBe('value-b');
+    });
+
+    test('20 parallel getOrCreate with different candidates all get one stored value', async () => {
+      const { secrets } = stores();
+      const name = `race-${randomUUID()}`;
+      const candidates = Array.from({ length: 20 }, (_, i) => `candidate-${i}`);
+      const values = await Promise.all(candidates.map((candidate) => secrets.getOrCreate(name, candidate)));
+      expect(new Set(values).size).toBe(1);
+      expect(candidates).toContain(values[0]);
+      expect(await secrets.getOrCreate(name, 'late')).toBe(values[0]);
+    });
+  });
+});
