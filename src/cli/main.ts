@@ -5,6 +5,7 @@ import { buildContainer, type Container } from '../container.js';
 import { AppError } from '../errors.js';
 import { message } from '../messages.js';
 import { registerClientCommands } from './clients.js';
+import { registerDbCommands } from './db.js';
 import { registerUserCommands } from './users.js';
 
 /** Runs an action on a container built from the same configuration and store as the server. */
@@ -24,6 +25,7 @@ const program = new Command('latchkey')
   .exitOverride();
 registerUserCommands(program, withContainer);
 registerClientCommands(program, withContainer);
+registerDbCommands(program);
 
 try {
   await program.parseAsync(process.argv);
