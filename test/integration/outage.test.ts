@@ -69,11 +69,13 @@ if (haveRedisServer) describe('Redis outage: fail closed, recover by itself', ()
     expect(authorize.status).toBe(503);
     expect(authorize.text).toContain(UNAVAILABLE);
 
-    const token = await request(app.url)
-      .post('/token')
-      .auth(service.client_id, service.client_secret as string)
-      .type('form')
-      .send({ grant_type: 'client_credentials' });
+    const clientCredentials = () =>
+      request(app.url)
+        .post('/token')
+        .auth(service.client_id, service.client_secret as string)
+        .type('form')
+        .send({ grant_type: 'client_credentials' });
+    const token = await clientCredentials();
     expect(token.status).toBe(503);
     expect(token.body.error).toBe('server_error');
     expect(token.body).not.toHaveProperty('access_token');
@@ -94,11 +96,7 @@ if (haveRedisServer) describe('Redis outage: fail closed, recover by itself', ()
     const attempt = await authorizationRequest(config, 'openid');
     const callback = await signInThroughBrowser(new Browser(app.url), attempt.url, account.email);
     expect(callback.href.startsWith(`${REDIRECT_URI}?code=`)).toBe(true);
-    const granted = await request(app.url)
-      .post('/token')
-      .auth(service.client_id, service.client_secret as string)
-      .type('form')
-      .send({ grant_type: 'client_credentials' });
+    const granted = await clientCredentials();
     expect(granted.status).toBe(200);
   });
 });

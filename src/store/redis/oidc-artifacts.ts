@@ -1,6 +1,7 @@
 import type { OidcArtifactStore, OidcModelStore, OidcPayload } from '../ports.js';
 import type { RedisConnection } from './connection.js';
 import { redisScript } from './script.js';
+import { cachedModels } from '../model-cache.js';
 
 /*
  * Layout, per model, under base = <prefix>oidc:<model>:
@@ -159,15 +160,5 @@ export function redisOidcArtifactStore(redis: RedisConnection, keyPrefix: string
     };
   };
 
-  const models = new Map<string, OidcModelStore>();
-  return {
-    model(name) {
-      let store = models.get(name);
-      if (!store) {
-        store = model(name);
-        models.set(name, store);
-      }
-      return store;
-    },
-  };
+  return cachedModels(model);
 }

@@ -1,5 +1,6 @@
 import type { OidcArtifactStore, OidcModelStore, OidcPayload } from '../ports.js';
 import type { SqliteDatabase } from './database.js';
+import { cachedModels } from '../model-cache.js';
 
 interface ArtifactRow {
   payload: string;
@@ -71,17 +72,7 @@ export function sqliteOidcArtifactStore(db: SqliteDatabase): OidcArtifactStore {
     },
   });
 
-  const models = new Map<string, OidcModelStore>();
-  return {
-    model(name) {
-      let store = models.get(name);
-      if (!store) {
-        store = model(name);
-        models.set(name, store);
-      }
-      return store;
-    },
-  };
+  return cachedModels(model);
 }
 
 /** Deletes expired artifacts and counters; expiry is already enforced on read, this only reclaims space. */
