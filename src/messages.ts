@@ -14,6 +14,7 @@ export const messages = {
   interaction_expired: 'This sign-in request has expired or was already completed. Go back to the application and start again.',
   server_error: 'Something went wrong on our side. Please try again.',
   service_unavailable: 'Latchkey cannot reach its storage right now. Nothing was changed; please try again in a moment.',
+  unknown_client: 'There is no client with id {clientId}.',
   invalid_client_metadata: 'The client registration is invalid: {detail}',
 } as const;
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import type { WithContainer } from './main.js';
+import { AppError } from '../errors.js';
+import type { WithContainer } from './program.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -49,11 +50,7 @@ export function registerClientCommands(program: Command, withContainer: WithCont
     .argument('<client_id>')
     .action((clientId: string) =>
       withContainer(async (c) => {
-        if (!(await c.clients.delete(clientId))) {
-          console.error(`Error: no client with id ${clientId}`);
-          process.exitCode = 1;
-          return;
-        }
+        if (!(await c.clients.delete(clientId))) throw new AppError('unknown_client', 404, { clientId });
         console.log(`Deleted client ${clientId}`);
       }),
     );

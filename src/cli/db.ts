@@ -2,13 +2,13 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { createMongoIndexes, createMongoStores } from '../store/mongo/index.js';
 
-export function registerDbCommands(program: Command): void {
+export function registerDbCommands(program: Command, env: NodeJS.ProcessEnv): void {
   const db = program.command('db').description('Database administration');
 
   db.command('indexes')
     .description('Create the MongoDB indexes (unique emails, client ids, consents, secrets); run once per database and after upgrades')
     .action(async () => {
-      const config = loadConfig();
+      const config = loadConfig(env);
       if (!config.mongodbUri) {
         console.log('MongoDB is not configured (MONGODB_URI is unset): the SQLite store creates its own schema. Nothing to do.');
         return;

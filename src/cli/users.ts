@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { WithContainer } from './main.js';
+import type { WithContainer } from './program.js';
 
 export function registerUserCommands(program: Command, withContainer: WithContainer): void {
   const users = program.command('users').description('Manage end-user accounts');

@@ -1,0 +1,33 @@
+import { Command } from 'commander';
+import pino from 'pino';
+import { loadConfig } from '../config/load.js';
+import { buildContainer, type Container } from '../container.js';
+import { registerClientCommands } from './clients.js';
+import { registerDbCommands } from './db.js';
+import { registerUserCommands } from './users.js';
+
+/** Runs an action on a container built from the same configuration and store as the server. */
+export type WithContainer = (action: (c: Container) => Promise<void>) => Promise<void>;
+
+export function containerRunner(env: NodeJS.ProcessEnv): WithContainer {
+  return async (action) => {
+    const container = await buildContainer(loadConfig(env), { logger: pino({ level: 'silent' }) });
+    try {
+      await action(container);
+    } finally {
+      await container.close();
+    }
+  };
+}
+
+/** The `latchkey` command tree; `env` is the environment it configures itself from. */
+export function buildProgram(env: NodeJS.ProcessEnv): Command {
+  const program = new Command('latchkey')
+    .description('Administer a Latchkey OpenID Connect provider (uses the same configuration as the server).')
+    .exitOverride();
+  const withContainer = containerRunner(env);
+  registerUserCommands(program, withContainer);
+  registerClientCommands(program, withContainer);
+  registerDbCommands(program, env);
+  return program;
+}
