@@ -1,19 +1,33 @@
 import { createServer } from 'node:http';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/load.js';
-import { buildContainer } from './container.js';
+import type { Config } from './config/schema.js';
+import { buildContainer, type Container } from './container.js';
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
+function fail(reason: string): never {
+  console.error(`Latchkey cannot start: ${reason}`);
   process.exit(1);
 }
-const container = await buildContainer(config);
-const app = buildApp(container);
-const server = createServer(app.callback());
+
+async function boot(): Promise<{ config: Config; container: Container }> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+  try {
+    return { config, container: await buildContainer(config) };
+  } catch (error) {
+    // Fail closed at boot too: without its stores Latchkey must not serve; the orchestrator retries.
+    const cause = (error as Error).cause as Error | undefined;
+    fail(`${(error as Error).message}${cause?.message ? ` (${cause.message})` : ''}`);
+  }
+}
+
+const { config, container } = await boot();
+const server = createServer(buildApp(container).callback());
 
 server.listen(config.port, config.host, () => {
   container.logger.info({ issuer: config.issuer, port: config.port }, 'Latchkey is listening');

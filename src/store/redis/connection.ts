@@ -62,14 +62,17 @@ export function openRedis(options: RedisConnectionOptions): RedisConnection {
    * be rejected even though Redis is fine; so wait (bounded) for a connection in progress.
    * A client that is reconnecting after a failure is not waited for: it fails closed now.
    */
+  let connecting: Promise<void> | undefined;
   const settled = (): Promise<void> => {
     if (closed || !CONNECTING.has(client.status)) return Promise.resolve();
-    return new Promise((resolve) => {
+    // One shared wait per connection attempt, however many commands queue behind it.
+    connecting ??= new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
         client.off('ready', done);
         client.off('close', done);
         client.off('end', done);
+        connecting = undefined;
         resolve();
       };
       const timer = setTimeout(done, connectTimeout);
@@ -77,6 +80,7 @@ export function openRedis(options: RedisConnectionOptions): RedisConnection {
       client.once('close', done);
       client.once('end', done);
     });
+    return connecting;
   };
 
   const run = async <T>(command: (client: Redis) => Promise<T>): Promise<T> => {
