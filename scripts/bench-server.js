@@ -24,17 +24,8 @@ const REDIRECT_URI = 'https://rp.example/callback';
 const PASSWORD = 'correct horse battery staple';
 const LOGIN_USERS = 50;
 const SECRET = randomBytes(32).toString('base64url');
-// The same lifetimes as src/oidc/provider.ts, so that both sides compute the same expiries.
-const TTL = {
-  AccessToken: 60 * 60,
-  AuthorizationCode: 60,
-  ClientCredentials: 10 * 60,
-  Grant: 14 * 24 * 60 * 60,
-  IdToken: 60 * 60,
-  Interaction: 30 * 60,
-  RefreshToken: 14 * 24 * 60 * 60,
-  Session: 14 * 24 * 60 * 60,
-};
+// The same lifetimes as Latchkey, so that both sides compute the same expiries.
+const { PROVIDER_TTL: TTL } = await import('../dist/oidc/provider.js');
 
 if (!['latchkey', 'bare'].includes(impl) || !['memory', 'file', 'redis'].includes(storeKind)) {
   console.error('usage: bench-server.js <latchkey|bare> <memory|file|redis> <dataDir|-> <prefix|->');

@@ -9,6 +9,19 @@ import { providerPages } from './provider-pages.js';
 
 export const SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 
+/** Artifact lifetimes in seconds (explicit, so that none depends on a library default). */
+export const PROVIDER_TTL = {
+  AccessToken: 60 * 60,
+  AuthorizationCode: 60,
+  ClientCredentials: 10 * 60,
+  DeviceCode: 10 * 60,
+  Grant: 14 * 24 * 60 * 60,
+  IdToken: 60 * 60,
+  Interaction: 30 * 60,
+  RefreshToken: 14 * 24 * 60 * 60,
+  Session: 14 * 24 * 60 * 60,
+};
+
 export interface ProviderDeps {
   issuer: string;
   trustProxy: boolean;
@@ -66,17 +79,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     pkce: { required: () => true },
     responseTypes: ['code'],
     rotateRefreshToken: true,
-    ttl: {
-      AccessToken: 60 * 60,
-      AuthorizationCode: 60,
-      ClientCredentials: 10 * 60,
-      DeviceCode: 10 * 60,
-      Grant: 14 * 24 * 60 * 60,
-      IdToken: 60 * 60,
-      Interaction: 30 * 60,
-      RefreshToken: 14 * 24 * 60 * 60,
-      Session: 14 * 24 * 60 * 60,
-    },
+    ttl: { ...PROVIDER_TTL },
     loadExistingGrant: createLoadExistingGrant(deps.stores),
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
