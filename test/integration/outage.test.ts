@@ -100,3 +100,31 @@ if (haveRedisServer) describe('Redis outage: fail closed, recover by itself', ()
     expect(granted.status).toBe(200);
   });
 });
+
+describe('MongoDB outage: account lookups fail closed', () => {
+  test('the login POST answers 503 and does not sign in when the account store is unreachable', async () => {
+    const { createMongoStores } = await import('../../src/store/mongo/index.js');
+    const deadMongo = createMongoStores('mongodb://127.0.0.1:1/latchkey', { serverSelectionTimeoutMS: 300 });
+    const sqlite = sharedSqlite();
+    // Keys and clients stay readable so that the app can boot; only accounts are on the dead MongoDB.
+    const app = await startTestApp({ stores: { ...sqlite, accounts: deadMongo.accounts }, keepStores: true });
+    try {
+      const client = await registerWebClient(app);
+      const config = await discover(app, client);
+      const browser = new Browser(app.url);
+      const login = await browser.follow((await authorizationRequest(config, 'openid')).url.href);
+      const post = await browser.post(formAction(login.text, '/login'), {
+        _csrf: inputValue(login.text, '_csrf')!,
+        email: 'ada@example.com',
+        password: TEST_PASSWORD,
+      });
+      expect(post.status).toBe(503);
+      expect(post.location).toBeUndefined();
+      expect(post.text).toContain(UNAVAILABLE);
+    } finally {
+      await app.close();
+      await sqlite.close();
+      await deadMongo.close();
+    }
+  });
+});
