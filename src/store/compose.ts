@@ -1,14 +1,4 @@
-import type { BackendHealth, Stores } from './ports.js';
-
-interface Backend {
-  health(): Promise<BackendHealth[]>;
-  close(): Promise<void>;
-}
-
-/** Accounts, clients, consents and keys: MongoDB at scale, SQLite embedded. */
-export type LongLivedStores = Pick<Stores, 'accounts' | 'clients' | 'consents' | 'secrets'> & Backend;
-/** Provider artifacts and counters: Redis at scale, SQLite embedded. */
-export type ShortLivedStores = Pick<Stores, 'oidc' | 'counters'> & Backend;
+import type { Backend, LongLivedStores, ShortLivedStores, Stores } from './ports.js';
 
 /** One Stores from a long-lived and a short-lived backend (which may be the same object). */
 export function composeStores(longLived: LongLivedStores, shortLived: ShortLivedStores): Stores {

@@ -112,18 +112,27 @@ export interface BackendHealth {
   error?: string;
 }
 
+/** What every storage backend offers besides its ports. */
+export interface Backend {
+  /** One entry per backend in use; used by /readyz. */
+  health(): Promise<BackendHealth[]>;
+  close(): Promise<void>;
+}
+
 /** Everything the app stores, as picked by the container. */
-export interface Stores {
+export interface Stores extends Backend {
   accounts: AccountStore;
   clients: ClientStore;
   consents: ConsentStore;
   oidc: OidcArtifactStore;
   counters: CounterStore;
   secrets: SecretStore;
-  /** One entry per backend in use; used by /readyz. */
-  health(): Promise<BackendHealth[]>;
-  close(): Promise<void>;
 }
+
+/** Accounts, clients, consents and keys: MongoDB at scale, SQLite embedded. */
+export type LongLivedStores = Pick<Stores, 'accounts' | 'clients' | 'consents' | 'secrets'> & Backend;
+/** Provider artifacts and counters: Redis at scale, SQLite embedded. */
+export type ShortLivedStores = Pick<Stores, 'oidc' | 'counters'> & Backend;
 
 export class DuplicateError extends Error {
   constructor(what: string) {

@@ -1,6 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import { BackendUnavailableError, DuplicateError, type BackendHealth } from '../ports.js';
+import { probeHealth } from '../health-probe.js';
 
 export interface MongoConnectionOptions {
   /** Database to use instead of the one in the URI (the URI's still decides the default authSource). */
@@ -115,26 +116,12 @@ export function openMongo(uri: string, options: MongoConnectionOptions = {}): Mo
   return {
     connection,
     run,
-    async health() {
-      const timeoutMs = options.healthTimeoutMs ?? 1000;
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`ping timed out after ${timeoutMs} ms`)), timeoutMs);
-      });
-      const ping = run('ping', async () => {
-        await connection.db!.admin().ping();
-      });
-      try {
-        await Promise.race([ping, timeout]);
-        return [{ name: 'mongodb', ok: true }];
-      } catch (error) {
-        const cause = (error as Error).cause;
-        const message = cause instanceof Error ? cause.message : (error as Error).message;
-        return [{ name: 'mongodb', ok: false, error: message }];
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    health: () =>
+      probeHealth(
+        'mongodb',
+        () => run('ping', async () => void (await connection.db!.admin().ping())),
+        options.healthTimeoutMs ?? 1000,
+      ),
     async close() {
       if (closed) return;
       closed = true;

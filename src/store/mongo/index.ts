@@ -1,12 +1,5 @@
 import type { Connection } from 'mongoose';
-import {
-  BackendUnavailableError,
-  type AccountStore,
-  type BackendHealth,
-  type ClientStore,
-  type ConsentStore,
-  type SecretStore,
-} from '../ports.js';
+import { BackendUnavailableError, type LongLivedStores } from '../ports.js';
 import { mongoAccountStore } from './accounts.js';
 import { mongoClientStore } from './clients.js';
 import { isUnavailable, openMongo, type MongoConnectionOptions } from './connection.js';
@@ -16,13 +9,7 @@ import { mongoSecretStore } from './secrets.js';
 
 export type MongoStoreOptions = MongoConnectionOptions;
 
-export interface MongoStores {
-  accounts: AccountStore;
-  clients: ClientStore;
-  consents: ConsentStore;
-  secrets: SecretStore;
-  health(): Promise<BackendHealth[]>;
-  close(): Promise<void>;
+export interface MongoStores extends LongLivedStores {
   connection: Connection;
 }
 

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { BackendUnavailableError, type BackendHealth } from '../ports.js';
+import { probeHealth } from '../health-probe.js';
 
 export interface RedisConnectionOptions {
   url: string;
@@ -96,23 +97,7 @@ export function openRedis(options: RedisConnectionOptions): RedisConnection {
   return {
     client,
     run,
-    async health() {
-      const timeoutMs = options.healthTimeoutMs ?? 1000;
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`PING timed out after ${timeoutMs} ms`)), timeoutMs);
-      });
-      try {
-        await Promise.race([run((c) => c.ping()), timeout]);
-        return [{ name: 'redis', ok: true }];
-      } catch (error) {
-        const cause = (error as Error).cause;
-        const message = cause instanceof Error ? cause.message : (error as Error).message;
-        return [{ name: 'redis', ok: false, error: message }];
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    health: () => probeHealth('redis', () => run((c) => c.ping()), options.healthTimeoutMs ?? 1000),
     async close() {
       if (closed) return;
       closed = true;

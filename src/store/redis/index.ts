@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { BackendHealth, CounterStore, OidcArtifactStore } from '../ports.js';
+import type { ShortLivedStores } from '../ports.js';
 import { openRedis, type RedisConnectionOptions } from './connection.js';
 import { redisCounterStore } from './counters.js';
 import { redisOidcArtifactStore } from './oidc-artifacts.js';
@@ -10,11 +10,7 @@ export interface RedisStoreOptions extends Omit<RedisConnectionOptions, 'url'> {
   keyPrefix: string;
 }
 
-export interface RedisStores {
-  oidc: OidcArtifactStore;
-  counters: CounterStore;
-  health(): Promise<BackendHealth[]>;
-  close(): Promise<void>;
+export interface RedisStores extends ShortLivedStores {
   client: Redis;
 }
 
