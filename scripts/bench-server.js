@@ -62,6 +62,8 @@ async function startLatchkey(server, url) {
     ISSUER: url,
     LOG_LEVEL: 'silent',
     LATCHKEY_SECRET: SECRET,
+    // All load comes from one loopback address: the per-IP page limit would measure itself.
+    PAGE_RATE_LIMIT: '0',
     // Redis keeps the provider artifacts and counters; the long-lived records stay on SQLite (in memory here).
     DATA_DIR: storeKind === 'file' ? dataDirArg : ':memory:',
     ...(storeKind === 'redis' ? { REDIS_URL, REDIS_KEY_PREFIX: prefixArg } : {}),
@@ -99,9 +101,10 @@ async function startLatchkey(server, url) {
 }
 
 async function startBare(server, url) {
-  const [{ default: Provider }, { createAdapterFactory }, { composeStores }, { createSqliteStores }] = await Promise.all([
+  const [{ default: Provider }, { createAdapterFactory }, { createSecretBox }, { composeStores }, { createSqliteStores }] = await Promise.all([
     import('oidc-provider'),
     import('../dist/oidc/adapter.js'),
+    import('../dist/crypto/secret-box.js'),
     import('../dist/store/compose.js'),
     import('../dist/store/sqlite/index.js'),
   ]);
@@ -121,7 +124,7 @@ async function startBare(server, url) {
     id_token_signed_response_alg: 'ES256',
   };
   const provider = new Provider(url, {
-    adapter: createAdapterFactory(stores.oidc, stores.clients),
+    adapter: createAdapterFactory(stores.oidc, stores.clients, createSecretBox(randomBytes(32).toString('base64url'))),
     clients: [client],
     // What the default findAccount does (no store read), without its warning.
     findAccount: (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),

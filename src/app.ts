@@ -2,21 +2,32 @@ import Koa from 'koa';
 import mount from 'koa-mount';
 import { VIEWS_DIR, type Container } from './container.js';
 import { assetRoutes } from './http/assets.js';
+import { clientIp } from './http/client-ip.js';
 import { errorHandler } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
+import { methodGuard, routesOf } from './http/methods.js';
+import { pinOrigin, publicMetadataCaching } from './http/origin.js';
+import { anonymousRateLimit } from './http/rate-limit.js';
+import { providerRoutes } from './http/provider-routes.js';
 import { securityHeaders } from './http/security-headers.js';
 import { interactionRoutes } from './interaction/routes.js';
 
 /** Builds the HTTP application from a container: middleware order, routers, then the provider. No I/O. */
 export function buildApp(c: Container): Koa {
   const app = new Koa();
-  app.proxy = c.config.trustProxy;
+  // Koa never reads X-Forwarded-* itself (it would take the client-chosen leftmost
+  // X-Forwarded-For entry): clientIp() sets ctx.ip and pinOrigin() the protocol and host.
+  app.proxy = false;
   // The provider runs inside our request contexts (koa-mount), so its signed cookies use our keys.
   app.keys = c.provider.keys;
   app.silent = true;
 
   app.use(securityHeaders({ https: c.config.issuer.startsWith('https:') }));
+  app.use(clientIp(c.config.trustProxy));
   app.use(errorHandler(c.views, c.logger));
+  app.use(pinOrigin(c.config.issuer, c.config.trustProxy));
+  app.use(anonymousRateLimit({ counters: c.stores.counters, clock: c.clock, perMinute: c.config.pageRateLimit }));
+  app.use(publicMetadataCaching());
 
   const routers = [
     healthRoutes(c.stores),
@@ -26,14 +37,16 @@ export function buildApp(c: Container): Koa {
       views: c.views,
       csrf: c.csrf,
       signIn: c.signIn,
+      deviceCookie: c.deviceCookie,
       consents: c.stores.consents,
       clock: c.clock,
     }),
   ];
-  for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
+  app.use(methodGuard([{ path: '/', methods: ['GET'] }, ...routers.flatMap(routesOf), ...providerRoutes(c.provider)]));
+  for (const router of routers) app.use(router.routes());
 
   app.use(async (ctx, next) => {
-    if (ctx.path !== '/' || ctx.method !== 'GET') return next();
+    if (ctx.path !== '/' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
     ctx.type = 'html';
     ctx.body = c.views.render('home', { title: 'Latchkey', issuer: c.config.issuer });
   });

@@ -1,22 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Provider from 'oidc-provider';
 import pino, { type Logger } from 'pino';
 import { createAccountService, type AccountService } from './accounts/account-service.js';
 import { argon2Hasher, type PasswordHasher } from './accounts/password.js';
+import { createDeviceTokens } from './accounts/device-tokens.js';
 import { createPasswordSignIn, type PasswordSignIn } from './accounts/password-sign-in.js';
 import { systemClock, type Clock } from './clock.js';
 import { createClientService, type ClientService } from './oidc/client-service.js';
 import type { Config } from './config/schema.js';
 import { createSecretBox, deriveKey } from './crypto/secret-box.js';
+import { createDelivery, type Delivery } from './delivery/index.js';
 import { createCsrf, type Csrf } from './http/csrf.js';
+import { createDeviceCookie, type DeviceCookie } from './http/device-cookie.js';
 import { createViews, type Views } from './http/views.js';
 import { loadProviderKeys } from './oidc/keys.js';
 import { createProvider } from './oidc/provider.js';
 import type { Stores } from './store/ports.js';
 import { composeStores } from './store/compose.js';
+import { ensurePrivateDir, narrowIfExists } from './store/private-files.js';
 import { createSqliteStores } from './store/sqlite/index.js';
 
 export interface Container {
@@ -29,8 +33,11 @@ export interface Container {
   provider: Provider;
   hasher: PasswordHasher;
   signIn: PasswordSignIn;
+  deviceCookie: DeviceCookie;
   accounts: AccountService;
   clients: ClientService;
+  /** Email, text messages and voice calls (or the outbox when neither is configured). */
+  delivery: Delivery;
   close(): Promise<void>;
 }
 
@@ -39,6 +46,8 @@ export interface ContainerOptions {
   stores?: Stores;
   clock?: Clock;
   logger?: Logger;
+  /** Wraps the password hasher (tests count the verifications). */
+  hasher?: (hasher: PasswordHasher) => PasswordHasher;
 }
 
 export const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
@@ -51,8 +60,11 @@ function masterSecret(config: Config): string {
   if (config.secret) return config.secret;
   if (config.dataDir === ':memory:') return randomBytes(32).toString('base64url');
   const file = join(config.dataDir, 'secret.key');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir);
+  if (existsSync(file)) {
+    narrowIfExists(file);
+    return readFileSync(file, 'utf8').trim();
+  }
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
@@ -60,9 +72,9 @@ function masterSecret(config: Config): string {
 }
 
 /**
- * Long-lived records in MongoDB when MONGODB_URI is set, provider artifacts and counters
- * in Redis when REDIS_URL is set, the rest on the embedded SQLite file
- * (DATA_DIR=':memory:' keeps it in memory, for tests).
+ * Long-lived records (factors included) in MongoDB when MONGODB_URI is set, provider
+ * artifacts, counters and single-use secrets in Redis when REDIS_URL is set, the rest on
+ * the embedded SQLite file (DATA_DIR=':memory:' keeps it in memory, for tests).
  */
 async function pickStores(config: Config, logger: Logger): Promise<Stores> {
   const sqlite =
@@ -88,11 +100,12 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     const secret = masterSecret(config);
     const box = createSecretBox(secret);
     const views = createViews(VIEWS_DIR);
+    const delivery = createDelivery({ config, logger, clock, templatesDir: join(VIEWS_DIR, 'messages') });
     const https = config.issuer.startsWith('https:');
     const csrf = createCsrf(deriveKey(secret, 'csrf'), { secure: https });
     const keys = await loadProviderKeys(stores.secrets, box);
-    const provider = createProvider({ issuer: config.issuer, trustProxy: config.trustProxy, keys, stores, views });
-    const hasher = argon2Hasher();
+    const provider = createProvider({ issuer: config.issuer, keys, box, stores, views });
+    const hasher = options.hasher ? options.hasher(argon2Hasher()) : argon2Hasher();
     return {
       config,
       logger,
@@ -102,10 +115,15 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       csrf,
       provider,
       hasher,
-      signIn: createPasswordSignIn({ accounts: stores.accounts, counters: stores.counters, hasher, clock }),
+      signIn: createPasswordSignIn({ accounts: stores.accounts, counters: stores.counters, hasher, clock, logger }),
+      deviceCookie: createDeviceCookie(createDeviceTokens({ key: deriveKey(secret, 'device-token'), clock }), { secure: https }),
       accounts: createAccountService({ accounts: stores.accounts, hasher }),
-      clients: createClientService({ clients: stores.clients, provider }),
-      close: () => stores.close(),
+      clients: createClientService({ clients: stores.clients, provider, box }),
+      delivery,
+      close: async () => {
+        delivery.close();
+        await stores.close();
+      },
     };
   } catch (error) {
     await stores.close();

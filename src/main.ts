@@ -1,5 +1,7 @@
 import { createServer } from 'node:http';
 import { buildApp } from './app.js';
+import { join, resolve } from 'node:path';
+import { loadEnvFile } from './config/env-file.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { buildContainer, type Container } from './container.js';
@@ -9,16 +11,18 @@ function fail(reason: string): never {
   process.exit(1);
 }
 
-async function boot(): Promise<{ config: Config; container: Container }> {
+async function boot(): Promise<{ config: Config; container: Container; envFile?: string }> {
   let config: Config;
+  let envFile: string | undefined;
   try {
+    envFile = loadEnvFile();
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
   try {
-    return { config, container: await buildContainer(config) };
+    return { config, container: await buildContainer(config), envFile };
   } catch (error) {
     // Fail closed at boot too: without its stores Latchkey must not serve; the orchestrator retries.
     const cause = (error as Error).cause as Error | undefined;
@@ -26,11 +30,35 @@ async function boot(): Promise<{ config: Config; container: Container }> {
   }
 }
 
-const { config, container } = await boot();
+const { config, container, envFile } = await boot();
 const server = createServer(buildApp(container).callback());
+
+/** Where things live and, on a store with no client yet, how to get started: a newcomer's first questions. */
+async function logStartup(): Promise<void> {
+  const { logger } = container;
+  const embedded = !(config.mongodbUri && config.redisUrl);
+  logger.info(
+    {
+      envFile,
+      sqlite: embedded ? resolve(join(config.dataDir, 'latchkey.sqlite')) : undefined,
+      mongodb: config.mongodbUri ? 'MONGODB_URI' : undefined,
+      redis: config.redisUrl ? 'REDIS_URL' : undefined,
+      secret: config.secret ? 'LATCHKEY_SECRET' : resolve(join(config.dataDir, 'secret.key')),
+    },
+    'storage (back up the SQLite file and the secret together)',
+  );
+  if ((await container.clients.list()).length === 0) {
+    logger.info(
+      'no client is registered yet. Create a user and a client with:\n' +
+        '  npm run cli -- users create --email you@example.com --name "Your Name" --verified   (asks for the password)\n' +
+        `  npm run cli -- clients create --name "My app" --redirect-uri ${config.issuer.startsWith('https:') ? 'https' : 'http'}://localhost:8080/callback`,
+    );
+  }
+}
 
 server.listen(config.port, config.host, () => {
   container.logger.info({ issuer: config.issuer, port: config.port }, 'Latchkey is listening');
+  logStartup().catch((error: unknown) => container.logger.warn({ err: error }, 'could not inspect the store at start-up'));
 });
 
 let stopping = false;

@@ -7,19 +7,116 @@ export const messages = {
   password_too_short: 'Use a password of at least 8 characters.',
   password_too_long: 'Use a password of at most 128 characters.',
   csrf_failed: 'This form has expired or was not sent from this site. Go back, reload the page and try again.',
-  bad_request: 'The request could not be understood.',
-  payload_too_large: 'The request was too large.',
-  unsupported_media_type: 'This kind of request body is not accepted here.',
-  not_found: 'The page you asked for does not exist.',
-  interaction_expired: 'This sign-in request has expired or was already completed. Go back to the application and start again.',
-  server_error: 'Something went wrong on our side. Please try again.',
+  bad_request: 'The request could not be understood. Go back to the app and try again.',
+  payload_too_large: 'The request was too large. Go back and try again with less text.',
+  unsupported_media_type: 'This kind of request body is not accepted here. Go back to the app and try again.',
+  not_found: 'There is nothing at this address. Check it for typing mistakes, or go back to the app and start again.',
+  method_not_allowed: 'This address cannot be used that way. Go back to the app and try again.',
+  interaction_expired: 'This sign-in request has expired or was already completed. Go back to the app and start again.',
+  device_expired: 'This device sign-in has expired or was already completed. Start again on your device, then enter the code it shows.',
+  device_code_invalid: 'That code is not valid or has expired. Check it and try again.',
+  device_aborted: 'The sign-in on your device was cancelled.',
+  device_enter_code: 'Enter a code from your device',
+  logout_expired: 'This sign-out request has expired or was already completed. If you still want to sign out, go back to the app and sign out again.',
+  server_error: 'Something went wrong on our side. Go back to the app and try again in a moment.',
   service_unavailable: 'Latchkey cannot reach its storage right now. Nothing was changed; please try again in a moment.',
+  delivery_failed: 'We could not send the code; try again or choose another way.',
   unknown_client: 'There is no client with id {clientId}.',
   invalid_client_metadata: 'The client registration is invalid: {detail}',
+  public_client_credentials:
+    'A public client (no secret) cannot use the client_credentials grant: that grant authenticates the client by its secret alone. Register a confidential client instead.',
+  public_resource_server:
+    "A public client (no secret) cannot be a resource server: reading other clients' tokens requires a client that authenticates.",
+  public_client_no_secret: 'Client {clientId} is public: it has no secret to rotate.',
+  wrong_host: 'Latchkey is not served at this address. Open {issuer} instead.',
+  https_required: 'This page must be opened over a secure (https) connection. Open {issuer} instead.',
+  rate_limited: 'Too many requests from your network. Wait a minute and try again.',
+  wrong_code: 'That code is not right or has expired. Check it and try again, or ask for a new code.',
+  code_throttled: 'Too many wrong codes. Wait {minutes} minute(s) and try again, or authenticate a different way.',
+  send_throttled: 'Too many codes were sent. Wait {minutes} minute(s), or authenticate a different way.',
+  invalid_phone: 'Enter a valid phone number for the country you chose.',
+  step_mismatch: 'This page is out of date: the sign-in has moved on. Go back to the sign-in page to continue.',
+  factor_unavailable: 'This way of signing in cannot be used right now. Choose another way.',
+  // node-oidc-provider's protocol errors, as a person who followed an app's link sees them.
+  invalid_redirect_uri:
+    "The app asked Latchkey to send you back to an address it has not registered. The app's developer must register this address. Until then, go back to the app; you cannot sign in through it.",
+  invalid_post_logout_redirect_uri:
+    "The app asked Latchkey to send you back after signing out to an address it has not registered. The app's developer must register this address. You have not been signed out.",
+  invalid_client: "Latchkey does not know the app that sent you here. The app's developer must register it with Latchkey or correct its client ID. Go back to the app.",
+  unauthorized_client: "The app asked for something it is not registered for. The app's developer must change its registration. Go back to the app.",
+  invalid_scope: "The app asked for access that Latchkey does not offer. Go back to the app; its developer must correct the request.",
+  access_denied: 'The sign-in was cancelled. Go back to the app if you want to try again.',
+  invalid_token: 'This address is for apps, not for a browser. Go back to the app you were using.',
+  protocol_error: "The app sent a request Latchkey cannot accept. Go back to the app and try again; if it happens again, tell the app's developer the error code below.",
 } as const;
 
 export type MessageKey = keyof typeof messages;
 
 export function message(key: MessageKey, params: Record<string, string> = {}): string {
   return messages[key].replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? '');
+}
+
+/** Error page headings, by the same codes as their text in `messages`; other codes get DEFAULT_HEADING. */
+const headings: Partial<Record<MessageKey, string>> = {
+  csrf_failed: 'This form has expired',
+  bad_request: 'Something is wrong with this request',
+  payload_too_large: 'This request is too large',
+  unsupported_media_type: 'This request cannot be accepted',
+  not_found: 'Page not found',
+  method_not_allowed: 'This page cannot do that',
+  interaction_expired: 'This sign-in has expired',
+  device_expired: 'This device sign-in has expired',
+  logout_expired: 'This sign-out has expired',
+  server_error: 'Something went wrong',
+  service_unavailable: 'Latchkey is temporarily unavailable',
+  delivery_failed: 'We could not send the code',
+  wrong_host: 'Wrong address',
+  https_required: 'A secure connection is needed',
+  rate_limited: 'Too many requests',
+  invalid_redirect_uri: "This app's return address is not registered",
+  invalid_post_logout_redirect_uri: "This app's return address is not registered",
+  invalid_client: 'This app is not registered with Latchkey',
+  unauthorized_client: 'This app is not allowed to do that',
+  invalid_scope: 'This app asked for unknown access',
+  access_denied: 'Sign-in cancelled',
+  invalid_token: 'This address is for apps',
+  protocol_error: 'This sign-in request cannot continue',
+};
+
+const DEFAULT_HEADING = 'Something went wrong';
+
+export interface ErrorText {
+  heading: string;
+  text: string;
+}
+
+/** What an error page says: a heading naming what happened, and text saying what to do next. */
+export function errorText(key: MessageKey, params: Record<string, string> = {}): ErrorText {
+  return { heading: headings[key] ?? DEFAULT_HEADING, text: message(key, params) };
+}
+
+/** node-oidc-provider error codes (renderError's out.error) that have a message of their own. */
+const PROVIDER_CODES: Partial<Record<string, MessageKey>> = {
+  invalid_redirect_uri: 'invalid_redirect_uri',
+  invalid_client: 'invalid_client',
+  unauthorized_client: 'unauthorized_client',
+  invalid_scope: 'invalid_scope',
+  access_denied: 'access_denied',
+  invalid_token: 'invalid_token',
+  server_error: 'server_error',
+  temporarily_unavailable: 'service_unavailable',
+};
+
+/**
+ * The message that explains a node-oidc-provider error to a person. The code alone is too
+ * coarse for `invalid_request`, so the error's class (SessionNotFound: an expired or
+ * replayed sign-in), the route and the description refine it.
+ */
+export function providerErrorKey(error: string, context: { name?: string; route?: string; description?: string } = {}): MessageKey {
+  if (context.name === 'SessionNotFound') return 'interaction_expired';
+  if (error === 'invalid_request' && context.route === 'end_session_confirm') return 'logout_expired';
+  if (error === 'invalid_request' && context.description === 'post_logout_redirect_uri not registered') {
+    return 'invalid_post_logout_redirect_uri';
+  }
+  return PROVIDER_CODES[error] ?? 'protocol_error';
 }

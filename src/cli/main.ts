@@ -1,15 +1,7 @@
-import { CommanderError } from 'commander';
-import { ConfigError } from '../config/load.js';
-import { AppError } from '../errors.js';
-import { message } from '../messages.js';
-import { buildProgram } from './program.js';
+import { loadEnvFile } from '../config/env-file.js';
+import { runCli } from './run.js';
 
-try {
-  await buildProgram(process.env).parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) process.exit(error.exitCode);
-  if (error instanceof AppError) console.error(`Error: ${message(error.code, error.details)}`);
-  else if (error instanceof ConfigError) console.error(error.message);
-  else console.error(`Error: ${(error as Error).message}`);
-  process.exit(1);
-}
+// The same configuration as the server: .env in the working directory, the environment winning.
+loadEnvFile();
+const code = await runCli(process.argv, process.env);
+if (code !== 0) process.exit(code);

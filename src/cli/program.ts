@@ -4,6 +4,7 @@ import { loadConfig } from '../config/load.js';
 import { buildContainer, type Container } from '../container.js';
 import { registerClientCommands } from './clients.js';
 import { registerDbCommands } from './db.js';
+import { processSecretInput, type SecretInput } from './read-secret.js';
 import { registerUserCommands } from './users.js';
 
 /** Runs an action on a container built from the same configuration and store as the server. */
@@ -20,13 +21,16 @@ export function containerRunner(env: NodeJS.ProcessEnv): WithContainer {
   };
 }
 
-/** The `latchkey` command tree; `env` is the environment it configures itself from. */
-export function buildProgram(env: NodeJS.ProcessEnv): Command {
+/**
+ * The `latchkey` command tree; `env` is the environment it configures itself from, `input`
+ * where it reads passwords (the terminal and standard input by default).
+ */
+export function buildProgram(env: NodeJS.ProcessEnv, input: SecretInput = processSecretInput()): Command {
   const program = new Command('latchkey')
     .description('Administer a Latchkey OpenID Connect provider (uses the same configuration as the server).')
     .exitOverride();
   const withContainer = containerRunner(env);
-  registerUserCommands(program, withContainer);
+  registerUserCommands(program, withContainer, input);
   registerClientCommands(program, withContainer);
   registerDbCommands(program, env);
   return program;

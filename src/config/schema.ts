@@ -1,8 +1,13 @@
 import { z } from 'zod';
+import { defaultMailFrom, mailFromFromEnv, smsWebhookUrlFromEnv, smtpUrlFromEnv } from './mail.js';
+import { trustProxyFromEnv } from './trust-proxy.js';
 
-const booleanFromEnv = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+/** Which proxies in front of Latchkey may tell it the client's address (X-Forwarded-For). */
+export type TrustProxy =
+  | { kind: 'none' }
+  | { kind: 'hops'; hops: number }
+  /** Proxy addresses, canonical (IPv4-mapped IPv6 as IPv4), or CIDR subnets. */
+  | { kind: 'addresses'; addresses: string[] };
 
 /** Every setting Latchkey reads from the environment, with its default. */
 export const configSchema = z
@@ -15,12 +20,31 @@ export const configSchema = z
     MONGODB_URI: z.string().min(1).optional(),
     REDIS_URL: z.string().min(1).optional(),
     REDIS_KEY_PREFIX: z.string().default('latchkey:'),
-    TRUST_PROXY: booleanFromEnv.default(false),
+    TRUST_PROXY: trustProxyFromEnv.default({ kind: 'none' }),
+    PAGE_RATE_LIMIT: z.coerce.number().int().min(0).default(300),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SMTP_URL: smtpUrlFromEnv.optional(),
+    MAIL_FROM: mailFromFromEnv.optional(),
+    SMS_WEBHOOK_URL: smsWebhookUrlFromEnv.optional(),
+    SMS_WEBHOOK_SECRET: z.string().min(1).optional(),
   })
   .refine((env) => env.LATCHKEY_SECRET || (!env.MONGODB_URI && !env.REDIS_URL), {
     path: ['LATCHKEY_SECRET'],
     message: 'LATCHKEY_SECRET is required with MONGODB_URI or REDIS_URL (every instance must share it)',
+  })
+  .refine((env) => !env.ISSUER || /^https?:\/\/[^/?#]+\/?$/.test(env.ISSUER), {
+    path: ['ISSUER'],
+    message: 'ISSUER must be an http(s) origin without a path, query or fragment, e.g. https://login.example.com',
+  })
+  .refine((env) => !env.ISSUER?.startsWith('https:') || env.TRUST_PROXY.kind !== 'none', {
+    path: ['TRUST_PROXY'],
+    message:
+      'ISSUER is https:// but Latchkey itself serves plain HTTP. Put a TLS-terminating proxy in front of it and set ' +
+      'TRUST_PROXY to the number of proxies (e.g. TRUST_PROXY=1) or their addresses, so it can tell https requests apart',
+  })
+  .refine((env) => !env.SMS_WEBHOOK_SECRET || env.SMS_WEBHOOK_URL, {
+    path: ['SMS_WEBHOOK_SECRET'],
+    message: 'SMS_WEBHOOK_SECRET is set but SMS_WEBHOOK_URL is not: set the URL it is for, or remove the secret',
   })
   .transform((env) => ({
     port: env.PORT,
@@ -32,7 +56,14 @@ export const configSchema = z
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     trustProxy: env.TRUST_PROXY,
+    /** Requests a minute one client IP may make to the anonymous pages (0 = unlimited). */
+    pageRateLimit: env.PAGE_RATE_LIMIT,
     logLevel: env.LOG_LEVEL,
+    /** With neither SMTP_URL nor SMS_WEBHOOK_URL, messages go to the outbox (DATA_DIR/outbox.jsonl). */
+    smtpUrl: env.SMTP_URL,
+    mailFrom: env.MAIL_FROM ?? defaultMailFrom(env.ISSUER ?? `http://localhost:${env.PORT}`),
+    smsWebhookUrl: env.SMS_WEBHOOK_URL,
+    smsWebhookSecret: env.SMS_WEBHOOK_SECRET,
   }));
 
 export type Config = z.output<typeof configSchema>;

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 const VERSION = 'v1';
 
@@ -10,6 +10,11 @@ const VERSION = 'v1';
 export interface SecretBox {
   seal(plaintext: string, purpose: string): string;
   open(sealed: string, purpose: string): string;
+  /**
+   * A deterministic keyed digest (HMAC-SHA-256, base64url), for looking up a low-entropy
+   * secret (a device user code) without storing it or anything that can be brute-forced offline.
+   */
+  digest(value: string, purpose: string): string;
 }
 
 export function deriveKey(masterSecret: string, info: string): Buffer {
@@ -18,7 +23,11 @@ export function deriveKey(masterSecret: string, info: string): Buffer {
 
 export function createSecretBox(masterSecret: string): SecretBox {
   const key = deriveKey(masterSecret, 'secret-box');
+  const digestKey = deriveKey(masterSecret, 'secret-box-digest');
   return {
+    digest(value, purpose) {
+      return createHmac('sha256', digestKey).update(purpose).update('\0').update(value).digest('base64url');
+    },
     seal(plaintext, purpose) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);

@@ -1,5 +1,4 @@
 import Router from '@koa/router';
-import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
@@ -8,6 +7,8 @@ import type { PasswordSignIn } from '../accounts/password-sign-in.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { Csrf } from '../http/csrf.js';
+import { formBody } from '../http/form-body.js';
+import type { DeviceCookie } from '../http/device-cookie.js';
 import type { Views } from '../http/views.js';
 import { message } from '../messages.js';
 import type { ConsentStore } from '../store/ports.js';
@@ -31,12 +32,13 @@ export function interactionRoutes(deps: {
   views: Views;
   csrf: Csrf;
   signIn: PasswordSignIn;
+  deviceCookie: DeviceCookie;
   consents: ConsentStore;
   clock: Clock;
 }): Router {
-  const { provider, views, csrf, signIn, consents, clock } = deps;
+  const { provider, views, csrf, signIn, deviceCookie, consents, clock } = deps;
   const router = new Router({ prefix: '/interaction' });
-  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  const form = formBody('16kb');
 
   const details = (ctx: Context) => provider.interactionDetails(ctx.req, ctx.res);
   const finish = async (ctx: Context, result: InteractionResults, merge = true) => {
@@ -55,7 +57,7 @@ export function interactionRoutes(deps: {
     ctx.body = views.render('login', {
       title: 'Sign in',
       uid,
-      csrf: csrf.token(ctx),
+      csrf: csrf.token(ctx, uid),
       clientName: await clientName(clientId),
       ...extra,
     });
@@ -76,7 +78,7 @@ export function interactionRoutes(deps: {
       ctx.body = views.render('consent', {
         title: 'Allow access',
         uid: interaction.uid,
-        csrf: csrf.token(ctx),
+        csrf: csrf.token(ctx, interaction.uid),
         clientName: await clientName(params.client_id),
         scopes: missing.map((scope) => SCOPE_TEXT[scope] ?? scope),
       });
@@ -86,7 +88,7 @@ export function interactionRoutes(deps: {
   });
 
   router.post('/:uid/login', form, async (ctx) => {
-    csrf.verify(ctx);
+    csrf.verify(ctx, ctx.params.uid);
     const interaction = await details(ctx);
     if (interaction.uid !== ctx.params.uid || interaction.prompt.name !== 'login') {
       throw new AppError('interaction_expired', 400);
@@ -95,7 +97,7 @@ export function interactionRoutes(deps: {
     if (!parsed.success) throw new AppError('bad_request', 400);
     const { email, password } = parsed.data;
 
-    const result = await signIn.verify(email, password, ctx.ip);
+    const result = await signIn.verify({ email, password, clientIp: ctx.ip, deviceId: deviceCookie.deviceFor(ctx, email) });
     if (!result.ok) {
       const error =
         result.reason === 'throttled'
@@ -106,13 +108,14 @@ export function interactionRoutes(deps: {
       return;
     }
 
+    deviceCookie.remember(ctx, email);
     const state = transition(initialState(), { type: 'password_verified', accountId: result.account.id });
     if (state.step !== 'done') throw new AppError('server_error', 500);
     await finish(ctx, { login: { accountId: state.accountId, amr: state.amr, acr: state.acr } }, false);
   });
 
   router.post('/:uid/confirm', form, async (ctx) => {
-    csrf.verify(ctx);
+    csrf.verify(ctx, ctx.params.uid);
     const interaction = await details(ctx);
     const accountId = interaction.session?.accountId;
     if (interaction.uid !== ctx.params.uid || interaction.prompt.name !== 'consent' || !accountId) {
@@ -133,7 +136,7 @@ export function interactionRoutes(deps: {
   });
 
   router.post('/:uid/abort', form, async (ctx) => {
-    csrf.verify(ctx);
+    csrf.verify(ctx, ctx.params.uid);
     const interaction = await details(ctx);
     if (interaction.uid !== ctx.params.uid) throw new AppError('interaction_expired', 400);
     await finish(ctx, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' }, false);

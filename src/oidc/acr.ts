@@ -2,4 +2,6 @@
 export const ACR = {
   singleFactor: 'urn:latchkey:acr:1fa',
   multiFactor: 'urn:latchkey:acr:2fa',
+  /** OpenID EAP ACR Values 1.0: phishing-resistant authentication. */
+  phishingResistant: 'phr',
 } as const;

@@ -1,11 +1,14 @@
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { SecretBox } from '../crypto/secret-box.js';
 import type { Views } from '../http/views.js';
 import type { Stores } from '../store/ports.js';
 import { ACR } from './acr.js';
 import { createAdapterFactory } from './adapter.js';
+import { extraClientMetadata } from './client-policy.js';
 import { createFindAccount } from './find-account.js';
 import type { ProviderKeys } from './keys.js';
 import { providerPages } from './provider-pages.js';
+import { introspectionAllowed, revocationAllowed } from './token-privacy.js';
 
 export const SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 
@@ -22,10 +25,22 @@ export const PROVIDER_TTL = {
   Session: 14 * 24 * 60 * 60,
 };
 
+/** How long a session nobody signed in to is kept: enough to finish a sign-in, not 14 days. */
+export const ANONYMOUS_SESSION_TTL = 10 * 60;
+
+/**
+ * Security rule "no storage growth from anonymous traffic": every cookie-less request to
+ * /device or /session/end stores a Session; only one with an account earns the full lifetime.
+ */
+function sessionTtl(_ctx: KoaContextWithOIDC, session: { accountId?: string }): number {
+  return session.accountId ? PROVIDER_TTL.Session : ANONYMOUS_SESSION_TTL;
+}
+
 export interface ProviderDeps {
   issuer: string;
-  trustProxy: boolean;
   keys: ProviderKeys;
+  /** Seals artifact payloads and client secrets at rest. */
+  box: SecretBox;
   stores: Stores;
   views: Views;
 }
@@ -57,7 +72,7 @@ function createLoadExistingGrant(stores: Stores) {
 export function createProvider(deps: ProviderDeps): Provider {
   const pages = providerPages(deps.views);
   const configuration: Configuration = {
-    adapter: createAdapterFactory(deps.stores.oidc, deps.stores.clients),
+    adapter: createAdapterFactory(deps.stores.oidc, deps.stores.clients, deps.box),
     findAccount: createFindAccount(deps.stores.accounts),
     jwks: deps.keys.jwks as Configuration['jwks'],
     cookies: { keys: deps.keys.cookieKeys },
@@ -68,7 +83,13 @@ export function createProvider(deps: ProviderDeps): Provider {
       email: ['email', 'email_verified'],
       profile: ['name', 'updated_at'],
     },
-    acrValues: [ACR.singleFactor, ACR.multiFactor],
+    // Only what the flow can deliver: advertising an acr that is not enforced would let a
+    // relying party believe it got a second factor when it did not.
+    acrValues: [ACR.singleFactor],
+    // ID tokens carry the claims their scopes grant (email, name, …): most relying-party
+    // libraries read them there rather than calling userinfo.
+    conformIdTokenClaims: false,
+    extraClientMetadata,
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
@@ -77,16 +98,20 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     // PKCE for every client; node-oidc-provider accepts only S256.
     pkce: { required: () => true },
+    // Every authorization request names its redirect_uri (as OIDC Core requires). With the
+    // default (true), a failed resume (/auth/:uid) that carries a client_id crashes the
+    // provider's error handler (it reads params it never assembled) into a 500.
+    allowOmittingSingleRegisteredRedirectUri: false,
     responseTypes: ['code'],
     rotateRefreshToken: true,
-    ttl: { ...PROVIDER_TTL },
+    ttl: { ...PROVIDER_TTL, Session: sessionTtl },
     loadExistingGrant: createLoadExistingGrant(deps.stores),
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
+      revocation: { enabled: true, allowedPolicy: revocationAllowed },
       userinfo: { enabled: true },
       deviceFlow: {
         enabled: true,
@@ -103,6 +128,5 @@ export function createProvider(deps: ProviderDeps): Provider {
     renderError: pages.renderError,
   };
   const provider = new Provider(deps.issuer, configuration);
-  provider.proxy = deps.trustProxy;
   return provider;
 }

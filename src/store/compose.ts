@@ -8,8 +8,10 @@ export function composeStores(longLived: LongLivedStores, shortLived: ShortLived
     clients: longLived.clients,
     consents: longLived.consents,
     secrets: longLived.secrets,
+    factors: longLived.factors,
     oidc: shortLived.oidc,
     counters: shortLived.counters,
+    oneTime: shortLived.oneTime,
     async health() {
       return (await Promise.all(backends.map((b) => b.health()))).flat();
     },

@@ -38,6 +38,8 @@ export interface ClientStore {
   create(metadata: ClientMetadata): Promise<void>;
   find(clientId: string): Promise<ClientMetadata | null>;
   list(): Promise<ClientMetadata[]>;
+  /** Replaces the metadata of the client with metadata.client_id; returns false when there was no such client. */
+  update(metadata: ClientMetadata): Promise<boolean>;
   /** Returns false when there was no such client. */
   delete(clientId: string): Promise<boolean>;
 }
@@ -95,7 +97,35 @@ export interface CounterStore {
   /** The current count at `nowMs` (0 when absent or forgotten). */
   peek(key: string, nowMs?: number): Promise<number>;
   reset(key: string): Promise<void>;
+  /**
+   * In one atomic step: refuses the attempt, changing nothing, while the counter is in the
+   * wait `limit` sets after its last counted attempt; otherwise counts the attempt (as hit()
+   * does, forgotten `limit.ttlMs` after it).
+   */
+  reserve(key: string, nowMs: number, limit: CounterLimit): Promise<Reservation>;
+  /**
+   * Takes one counted attempt back (atomic decrement, never below 0), leaving the time of
+   * the last attempt and the expiry as they are. No-op for an absent or forgotten counter.
+   */
+  release(key: string, nowMs: number): Promise<void>;
 }
+
+/**
+ * When a counter makes attempts wait: after `free` counted attempts, each further attempt
+ * waits `waitsMs[i]` from the last counted one (i = count - free; the last entry repeats).
+ */
+export interface CounterLimit {
+  free: number;
+  /** Non-empty. */
+  waitsMs: readonly number[];
+  ttlMs: number;
+}
+
+export type Reservation =
+  /** Counted: `count` includes this attempt. */
+  | { ok: true; count: number }
+  /** Refused until `retryAt` (epoch ms); the counter is unchanged. */
+  | { ok: false; count: number; retryAt: number };
 
 /** Named, long-lived secrets (signing keys, cookie keys), stored already encrypted. */
 export interface SecretStore {
@@ -104,6 +134,75 @@ export interface SecretStore {
    * Atomic: when several instances race, all of them get the one value that was stored.
    */
   getOrCreate(name: string, candidate: string): Promise<string>;
+}
+
+/**
+ * Single-use secrets (codes, reset links, WebAuthn challenges), shared by every instance.
+ * Only keyed digests are stored (src/crypto/code-hash.ts), never the secret itself. Every
+ * method is one atomic step; expiry is judged against `nowMs` (default: now), so injected
+ * clocks behave the same on every backend.
+ */
+export interface OneTimeStore {
+  /** Stores `digest` under `key` for `ttlMs`, replacing whatever was there (a resend voids the previous code). */
+  put(key: string, digest: string, ttlMs: number, nowMs?: number): Promise<void>;
+  /**
+   * Atomic compare-and-delete: true for exactly one caller, when a live value under `key`
+   * equals `digest`, and the value is then gone. A wrong digest leaves the value in place
+   * (attempts are limited by the caller, with CounterStore.reserve).
+   */
+  take(key: string, digest: string, nowMs?: number): Promise<boolean>;
+  /** Set-if-absent: true for the one caller that marked `key` used for `ttlMs`, false while it holds any live value. */
+  claim(key: string, ttlMs: number, nowMs?: number): Promise<boolean>;
+  delete(key: string): Promise<void>;
+}
+
+export type FactorKind = 'totp' | 'webauthn' | 'phone' | 'email';
+
+/** A second factor an account has enrolled. */
+export interface Factor {
+  id: string;
+  accountId: string;
+  kind: FactorKind;
+  label: string | null;
+  /**
+   * Kind-specific, JSON-serialisable: a sealed TOTP seed; WebAuthn credentialId (base64url,
+   * required for 'webauthn'), publicKey, transports, backedUp; a phone number (E.164) and
+   * channel; an email address.
+   */
+  data: Record<string, unknown>;
+  /** TOTP: the last accepted time step; WebAuthn: the last sign count. */
+  counter: number;
+  createdAt: number;
+  /** Null until advanceCounter first succeeds. */
+  lastUsedAt: number | null;
+}
+
+export type NewFactor = Pick<Factor, 'accountId' | 'kind' | 'label' | 'data' | 'counter'>;
+
+/**
+ * An account's enrolled factors. Every method but findByCredentialId is scoped by
+ * accountId: a factor id of another account is never found, changed or removed.
+ */
+export interface FactorStore {
+  /** Throws DuplicateError when a 'webauthn' factor's data.credentialId is registered already (to any account). */
+  create(factor: NewFactor, nowMs?: number): Promise<Factor>;
+  /** Oldest first. */
+  listForAccount(accountId: string): Promise<Factor[]>;
+  find(accountId: string, id: string): Promise<Factor | null>;
+  /** The 'webauthn' factor whose data.credentialId is exactly `credentialId` (passwordless sign-in). */
+  findByCredentialId(credentialId: string): Promise<Factor | null>;
+  /** False when the account has no such factor. */
+  rename(accountId: string, id: string, label: string | null): Promise<boolean>;
+  /**
+   * Replay protection for TOTP steps and WebAuthn sign counts: one atomic conditional write
+   * that sets counter = `value` and lastUsedAt = `nowMs` only while the stored counter is
+   * below `value`. True for the one caller that advanced it.
+   */
+  advanceCounter(accountId: string, id: string, value: number, nowMs: number): Promise<boolean>;
+  /** False when the account has no such factor. */
+  remove(accountId: string, id: string): Promise<boolean>;
+  /** How many were removed. */
+  removeAllForAccount(accountId: string): Promise<number>;
 }
 
 export interface BackendHealth {
@@ -127,12 +226,14 @@ export interface Stores extends Backend {
   oidc: OidcArtifactStore;
   counters: CounterStore;
   secrets: SecretStore;
+  factors: FactorStore;
+  oneTime: OneTimeStore;
 }
 
-/** Accounts, clients, consents and keys: MongoDB at scale, SQLite embedded. */
-export type LongLivedStores = Pick<Stores, 'accounts' | 'clients' | 'consents' | 'secrets'> & Backend;
-/** Provider artifacts and counters: Redis at scale, SQLite embedded. */
-export type ShortLivedStores = Pick<Stores, 'oidc' | 'counters'> & Backend;
+/** Accounts, clients, consents, keys and factors: MongoDB at scale, SQLite embedded. */
+export type LongLivedStores = Pick<Stores, 'accounts' | 'clients' | 'consents' | 'secrets' | 'factors'> & Backend;
+/** Provider artifacts, counters and single-use secrets: Redis at scale, SQLite embedded. */
+export type ShortLivedStores = Pick<Stores, 'oidc' | 'counters' | 'oneTime'> & Backend;
 
 export class DuplicateError extends Error {
   constructor(what: string) {

@@ -9,8 +9,8 @@ import { createMongoIndexes, createMongoStores } from '../../src/store/mongo/ind
 import { createRedisStores, type RedisStores } from '../../src/store/redis/index.js';
 import { createSqliteStores } from '../../src/store/sqlite/index.js';
 
-export type ShortLived = Pick<Stores, 'oidc' | 'counters'>;
-export type LongLived = Pick<Stores, 'accounts' | 'clients' | 'consents' | 'secrets'>;
+export type ShortLived = Pick<Stores, 'oidc' | 'counters' | 'oneTime'>;
+export type LongLived = Pick<Stores, 'accounts' | 'clients' | 'consents' | 'secrets' | 'factors'>;
 
 export interface Backend<T> {
   name: string;

@@ -137,6 +137,38 @@ describeBackends(backends, (stores) => {
       expect(listed.find((c) => c.client_id === b.client_id)).toEqual(b);
     });
 
+    test('update replaces the metadata exactly, keeps the client in place, and says whether there was one', async () => {
+      const { clients } = stores();
+      const [first, client, last] = [metadata(), metadata(), metadata()];
+      for (const c of [first, client, last]) {
+        await clients.create(c);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const changed = {
+        client_id: client.client_id,
+        client_secret: 'rotated',
+        redirect_uris: ['https://rp.example.com/other'],
+        grant_types: ['client_credentials'],
+        response_types: [] as string[],
+        'urn:custom': { empty: {}, list: [] as unknown[] },
+      };
+      expect(await clients.update(changed)).toBe(true);
+      // Replaced, not merged: fields absent from the new metadata are gone.
+      expect(await clients.find(client.client_id)).toEqual(changed);
+      expect(await clients.find(first.client_id)).toEqual(first);
+      expect(await clients.find(last.client_id)).toEqual(last);
+      const ids = (await clients.list()).map((c) => c.client_id);
+      expect(ids.indexOf(first.client_id)).toBeLessThan(ids.indexOf(client.client_id));
+      expect(ids.indexOf(client.client_id)).toBeLessThan(ids.indexOf(last.client_id));
+    });
+
+    test('update of a missing client is false and creates nothing', async () => {
+      const { clients } = stores();
+      const client = metadata();
+      expect(await clients.update(client)).toBe(false);
+      expect(await clients.find(client.client_id)).toBeNull();
+    });
+
     test('delete removes the client and says whether there was one', async () => {
       const { clients } = stores();
       const client = metadata();

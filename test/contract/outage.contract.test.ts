@@ -56,6 +56,12 @@ describe('redis unreachable', () => {
         hit: () => stores.counters.hit('k', Date.now(), 1000),
         peek: () => stores.counters.peek('k'),
         reset: () => stores.counters.reset('k'),
+        reserve: () => stores.counters.reserve('k', Date.now(), { free: 1, waitsMs: [1000], ttlMs: 1000 }),
+        release: () => stores.counters.release('k', Date.now()),
+        put: () => stores.oneTime.put('k', 'digest', 1000),
+        take: () => stores.oneTime.take('k', 'digest'),
+        claim: () => stores.oneTime.claim('k', 1000),
+        deleteOneTime: () => stores.oneTime.delete('k'),
       });
       expect(await stores.health()).toEqual(down('redis'));
     } finally {
@@ -83,6 +89,14 @@ describe('mongo unreachable', () => {
         grant: () => stores.consents.grant('a', 'c', ['openid']),
         revoke: () => stores.consents.revoke('a', 'c'),
         getOrCreate: () => stores.secrets.getOrCreate('n', 'v'),
+        createFactor: () => stores.factors.create({ accountId: 'a', kind: 'totp', label: null, data: {}, counter: 0 }),
+        listFactors: () => stores.factors.listForAccount('a'),
+        findFactor: () => stores.factors.find('a', 'f'),
+        findByCredentialId: () => stores.factors.findByCredentialId('c'),
+        renameFactor: () => stores.factors.rename('a', 'f', 'l'),
+        advanceCounter: () => stores.factors.advanceCounter('a', 'f', 1, Date.now()),
+        removeFactor: () => stores.factors.remove('a', 'f'),
+        removeAllFactors: () => stores.factors.removeAllForAccount('a'),
       });
       expect(await stores.health()).toEqual(down('mongodb'));
     } finally {

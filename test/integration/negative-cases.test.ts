@@ -85,7 +85,8 @@ describe('negative cases over HTTP', () => {
       const page = html(await new Browser(app.url).get(await authUrl({ redirect_uri: 'https://evil.example/cb' })));
       expect(page.status).toBe(400);
       expect(page.location).toBeUndefined();
-      expect(page.text).toContain('<h1>This sign-in request cannot continue</h1>');
+      expect(page.text).toContain('<h1>This app&#x27;s return address is not registered</h1>');
+      expect(page.text).toContain('The app&#x27;s developer must register this address.');
       expect(page.text).toContain("redirect_uri did not match any of the client&#x27;s registered redirect_uris");
       expect(page.text).toContain('<code>invalid_redirect_uri</code>');
       expect(page.text).not.toContain('evil.example');
@@ -95,6 +96,7 @@ describe('negative cases over HTTP', () => {
       const page = html(await new Browser(app.url).get(await authUrl({ client_id: 'no-such-client' })));
       expect(page.status).toBe(400);
       expect(page.location).toBeUndefined();
+      expect(page.text).toContain('<h1>This app is not registered with Latchkey</h1>');
       expect(page.text).toContain('<code>invalid_client</code>');
       expect(page.text).toContain('client is invalid');
     });
@@ -147,7 +149,9 @@ describe('negative cases over HTTP', () => {
       const page = html(await browser.post(action, { email: 'ada@example.com', password: TEST_PASSWORD }));
       expect(page.status).toBe(403);
       expect(page.location).toBeUndefined();
+      expect(page.text).toContain('<h1>This form has expired</h1>');
       expect(page.text).toContain(CSRF_TEXT);
+      expect(page.text).toContain('<code>csrf_failed</code>');
     });
 
     test('a POST with a wrong _csrf is refused with 403', async () => {
@@ -207,13 +211,14 @@ describe('negative cases over HTTP', () => {
   test('an unknown interaction is a 400 page', async () => {
     const page = html(await new Browser(app.url).get('/interaction/doesnotexist'));
     expect(page.status).toBe(400);
-    expect(page.text).toContain('This sign-in request has expired or was already completed. Go back to the application and start again.');
+    expect(page.text).toContain('<h1>This sign-in has expired</h1>');
+    expect(page.text).toContain('This sign-in request has expired or was already completed. Go back to the app and start again.');
   });
 
   test('an unknown path is a 404 page', async () => {
     const page = html(await new Browser(app.url).get('/nope'));
     expect(page.status).toBe(404);
-    expect(page.text).toContain('The page you asked for does not exist.');
+    expect(page.text).toContain('<h1>Page not found</h1>');
   });
 
   test('the home page and the device page carry the same headers', async () => {

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
+import type { PasswordHasher } from '../../src/accounts/password.js';
 import { buildApp } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -24,8 +25,9 @@ export class TestClock implements Clock {
 export interface TestApp {
   container: Container;
   server: Server;
-  /** http://127.0.0.1:PORT — also the issuer. */
+  /** http://127.0.0.1:PORT — also the issuer, unless `https` was asked for. */
   url: string;
+  issuer: string;
   close(): Promise<void>;
 }
 
@@ -33,8 +35,17 @@ export interface TestAppOptions {
   stores?: Stores;
   clock?: Clock;
   env?: Record<string, string>;
+  /**
+   * Serve an https issuer (https://127.0.0.1:PORT) over plain HTTP, as behind a
+   * TLS-terminating proxy: requests must then say X-Forwarded-Proto: https.
+   */
+  https?: boolean;
   /** Keep the stores open on close (they are shared with another instance). */
   keepStores?: boolean;
+  /** Wraps the real password hasher (see CountingHasher). */
+  hasher?: (inner: PasswordHasher) => PasswordHasher;
+  /** Defaults to a silent one. */
+  logger?: Logger;
 }
 
 /**
@@ -46,14 +57,23 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
-  const config = loadConfig({ ISSUER: url, LATCHKEY_SECRET: TEST_SECRET, DATA_DIR: ':memory:', LOG_LEVEL: 'silent', ...options.env });
+  const issuer = options.https ? `https://127.0.0.1:${port}` : url;
+  // The suites drive hundreds of pages from one loopback address; the per-IP page limit
+  // has a test of its own.
+  const config = loadConfig({ ISSUER: issuer, ...(options.https ? { TRUST_PROXY: '1' } : {}), LATCHKEY_SECRET: TEST_SECRET, DATA_DIR: ':memory:', LOG_LEVEL: 'silent', PAGE_RATE_LIMIT: '0', ...options.env });
   const stores = options.stores ?? createSqliteStores(':memory:');
-  const container = await buildContainer(config, { stores, clock: options.clock, logger: pino({ level: 'silent' }) });
+  const container = await buildContainer(config, {
+    stores,
+    clock: options.clock,
+    logger: options.logger ?? pino({ level: 'silent' }),
+    hasher: options.hasher,
+  });
   server.on('request', buildApp(container).callback());
   return {
     container,
     server,
     url,
+    issuer,
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -66,4 +86,16 @@ export const TEST_PASSWORD = 'correct horse battery staple';
 
 export async function createUser(app: TestApp, email = 'ada@example.com', password = TEST_PASSWORD) {
   return app.container.accounts.create({ email, password, name: 'Ada Lovelace', emailVerified: true });
+}
+
+/** Counts the password checks (argon2 verifications) the app makes, through the real hasher. */
+export class CountingHasher {
+  verifications = 0;
+  readonly wrap = (inner: PasswordHasher): PasswordHasher => ({
+    hash: (password) => inner.hash(password),
+    verify: (hash, password) => {
+      this.verifications++;
+      return inner.verify(hash, password);
+    },
+  });
 }

@@ -1,5 +1,11 @@
 import request from 'supertest';
 
+/** The part of supertest's cookie jar (the `cookiejar` package) that tests use. */
+interface CookieJar {
+  getCookie(name: string, access: { domain: string; path: string; secure: boolean; script: boolean }): { value: string } | undefined;
+  setCookie(cookie: string, domain: string, path: string): unknown;
+}
+
 export interface Page {
   status: number;
   location?: string;
@@ -19,16 +25,33 @@ export class Browser {
     return url.startsWith(this.baseUrl) ? url.slice(this.baseUrl.length) || '/' : url;
   }
 
+  /** The value of one of this browser's cookies for the issuer (sent to `path`), if it has it. */
+  cookie(name: string, path = '/'): string | undefined {
+    const { hostname } = new URL(this.baseUrl);
+    return this.jar().getCookie(name, { domain: hostname, path, secure: false, script: false })?.value;
+  }
+
+  /** Plants a cookie in this browser, as a sibling site or an attacker with a foothold could. */
+  setCookie(name: string, value: string, path = '/'): void {
+    const { hostname } = new URL(this.baseUrl);
+    this.jar().setCookie(`${name}=${value}; Path=${path}`, hostname, path);
+  }
+
+  private jar(): CookieJar {
+    return (this.agent as unknown as { jar: CookieJar }).jar;
+  }
+
   async get(url: string): Promise<Page> {
     const res = await this.agent.get(this.path(url)).redirects(0).set('Accept', 'text/html');
     return { status: res.status, location: res.headers.location, text: res.text, headers: res.headers };
   }
 
-  async post(url: string, fields: Record<string, string>): Promise<Page> {
+  async post(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Page> {
     const res = await this.agent
       .post(this.path(url))
       .redirects(0)
       .set('Accept', 'text/html')
+      .set(headers)
       .type('form')
       .send(fields);
     return { status: res.status, location: res.headers.location, text: res.text, headers: res.headers };

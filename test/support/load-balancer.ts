@@ -10,12 +10,20 @@ export class LoadBalancer {
   private server?: Server;
   url = '';
 
+  /** `forwardedFor`: append the client's address to X-Forwarded-For, as nginx's $proxy_add_x_forwarded_for does. */
+  constructor(private readonly options: { forwardedFor?: boolean } = {}) {}
+
   async listen(port = 0): Promise<string> {
     this.server = createServer((req, res) => {
       const backend = new URL(this.backends[this.target]!);
       this.hits.set(this.target, (this.hits.get(this.target) ?? 0) + 1);
+      const headers = { ...req.headers };
+      if (this.options.forwardedFor) {
+        const sent = req.headers['x-forwarded-for'];
+        headers['x-forwarded-for'] = [sent, req.socket.remoteAddress].filter(Boolean).join(', ');
+      }
       const upstream = request(
-        { host: backend.hostname, port: backend.port, method: req.method, path: req.url, headers: req.headers },
+        { host: backend.hostname, port: backend.port, method: req.method, path: req.url, headers },
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);

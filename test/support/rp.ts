@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import type { ClientMetadata } from '../../src/store/ports.js';
 import type { TestApp } from './app.js';
-import { Browser, formAction, inputValue } from './browser.js';
+import { Browser, formAction, inputValue, type Page } from './browser.js';
 import { TEST_PASSWORD } from './app.js';
 
 export const REDIRECT_URI = 'https://rp.example/callback';
@@ -52,6 +52,28 @@ export async function authorizationRequest(config: oidc.Configuration, scope = '
   return { url, verifier, nonce, state };
 }
 
+/** The sign-in form of one interaction: it can be filled in and sent any number of times. */
+export interface LoginForm {
+  action: string;
+  /** Sends the form (with extra request headers, if any) and returns the answer, following nothing. */
+  attempt(email: string, password: string, headers?: Record<string, string>): Promise<Page>;
+  /** Sends the form and follows the redirects that stay on the issuer. */
+  submit(email: string, password: string): Promise<Page & { url: string }>;
+}
+
+/** Opens the authorization URL in `browser`, which must land on the sign-in form. */
+export async function openLoginForm(browser: Browser, authorizationUrl: URL): Promise<LoginForm> {
+  const page = await browser.follow(authorizationUrl.href);
+  if (!page.text.includes('Sign in')) throw new Error(`Expected the login page, got ${page.status}:\n${page.text}`);
+  const action = formAction(page.text, '/login');
+  const csrf = inputValue(page.text, '_csrf')!;
+  return {
+    action,
+    attempt: (email, password, headers) => browser.post(action, { _csrf: csrf, email, password }, headers),
+    submit: (email, password) => browser.submit(action, { _csrf: csrf, email, password }),
+  };
+}
+
 /**
  * A person signing in: opens the authorization URL, fills the login form, agrees on the
  * consent page when asked. Returns the URL the browser is finally sent to at the RP.
@@ -62,16 +84,25 @@ export async function signInThroughBrowser(
   email: string,
   password = TEST_PASSWORD,
 ): Promise<URL> {
-  let page = await browser.follow(authorizationUrl.href);
-  if (!page.text.includes('Sign in')) throw new Error(`Expected the login page, got ${page.status}:\n${page.text}`);
-  page = await browser.submit(formAction(page.text, '/login'), {
-    _csrf: inputValue(page.text, '_csrf')!,
-    email,
-    password,
-  });
-  if (page.location === undefined && page.text.includes('Allow access')) {
-    page = await browser.submit(formAction(page.text, '/confirm'), { _csrf: inputValue(page.text, '_csrf')! });
-  }
+  const page = await agreeIfAsked(browser, await (await openLoginForm(browser, authorizationUrl)).submit(email, password));
   if (!page.location) throw new Error(`Expected a redirect to the RP, got ${page.status}:\n${page.text}`);
   return new URL(page.location);
+}
+
+/** Agrees on the consent page when `page` is one; returns where that ends (or `page` itself). */
+export async function agreeIfAsked(browser: Browser, page: Page & { url: string }): Promise<Page & { url: string }> {
+  if (page.location !== undefined || !page.text.includes('Allow access')) return page;
+  return browser.submit(formAction(page.text, '/confirm'), { _csrf: inputValue(page.text, '_csrf')! });
+}
+
+/**
+ * A person answering the sign-out prompt that `endSessionUrl` shows: "Yes, sign me out"
+ * (signOut) or "No, stay signed in". Returns the page the answer ends on, or the redirect
+ * that leaves the issuer (to the RP's post_logout_redirect_uri).
+ */
+export async function answerSignOutPrompt(browser: Browser, endSessionUrl: string, signOut: boolean): Promise<Page & { url: string }> {
+  const prompt = await browser.follow(endSessionUrl);
+  if (!prompt.text.includes('<h1>Sign out?</h1>')) throw new Error(`Expected the sign-out prompt, got ${prompt.status}:\n${prompt.text}`);
+  const xsrf = inputValue(prompt.text, 'xsrf')!;
+  return browser.submit(formAction(prompt.text, '/session/end'), signOut ? { xsrf, logout: 'yes' } : { xsrf });
 }

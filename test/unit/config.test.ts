@@ -2,11 +2,11 @@ import { ConfigError, loadConfig } from '../../src/config/load.js';
 
 describe('configuration', () => {
   test('defaults: port 3000, issuer on localhost, ./data', () => {
-    expect(loadConfig({})).toMatchObject({ port: 3000, issuer: 'http://localhost:3000', dataDir: './data', trustProxy: false });
+    expect(loadConfig({})).toMatchObject({ port: 3000, issuer: 'http://localhost:3000', dataDir: './data', trustProxy: { kind: 'none' } });
   });
 
   test('PORT, ISSUER and DATA_DIR change it; a trailing slash is dropped from the issuer', () => {
-    expect(loadConfig({ PORT: '4000', ISSUER: 'https://id.example.com/', DATA_DIR: '/var/lib/latchkey' })).toMatchObject({
+    expect(loadConfig({ PORT: '4000', ISSUER: 'https://id.example.com/', TRUST_PROXY: '1', DATA_DIR: '/var/lib/latchkey' })).toMatchObject({
       port: 4000,
       issuer: 'https://id.example.com',
       dataDir: '/var/lib/latchkey',
@@ -17,6 +17,25 @@ describe('configuration', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ LATCHKEY_SECRET: 'short' })).toThrow(/LATCHKEY_SECRET/);
     expect(() => loadConfig({ ISSUER: 'not a url' })).toThrow(/ISSUER/);
+  });
+
+  test('TRUST_PROXY: hops (true/false as 1/0), or proxy addresses and subnets', () => {
+    const trust = (value: string) => loadConfig({ TRUST_PROXY: value }).trustProxy;
+    expect(trust('false')).toEqual({ kind: 'none' });
+    expect(trust('no')).toEqual({ kind: 'none' });
+    expect(trust('0')).toEqual({ kind: 'none' });
+    expect(trust('true')).toEqual({ kind: 'hops', hops: 1 });
+    expect(trust('yes')).toEqual({ kind: 'hops', hops: 1 });
+    expect(trust('1')).toEqual({ kind: 'hops', hops: 1 });
+    expect(trust('2')).toEqual({ kind: 'hops', hops: 2 });
+    expect(trust('10.0.0.1, ::FFFF:10.0.0.2,fd00::1')).toEqual({ kind: 'addresses', addresses: ['10.0.0.1', '10.0.0.2', 'fd00::1'] });
+    expect(trust('10.0.0.0/8,fd00::/8')).toEqual({ kind: 'addresses', addresses: ['10.0.0.0/8', 'fd00::/8'] });
+  });
+
+  test('a TRUST_PROXY that is neither is reported by name', () => {
+    for (const bad of ['maybe', '10.0.0.1, proxy.internal', '10.0.0.0/33', '-1', '1.5', '21', ',']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(/TRUST_PROXY/);
+    }
   });
 
   test('MongoDB or Redis need an explicit shared secret', () => {

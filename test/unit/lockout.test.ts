@@ -1,4 +1,5 @@
-import { lockedUntil, waitAfterFailures } from '../../src/accounts/lockout.js';
+import { failureLimit, ipLimit, LOCKOUT_POLICY, waitAfterFailures } from '../../src/accounts/lockout.js';
+import { waitAfterCount } from '../../src/store/counter-limit.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -21,32 +22,37 @@ describe('waitAfterFailures', () => {
   });
 });
 
-describe('lockedUntil', () => {
-  const now = 10_000_000;
-
-  test('the first attempt and the attempts after fewer than 5 failures may proceed', () => {
-    expect(lockedUntil({ count: 1, previousHitAt: null }, now)).toBeNull();
-    for (let count = 2; count <= 5; count++) expect(lockedUntil({ count, previousHitAt: now - 1 }, now)).toBeNull();
+describe('failureLimit: the schedule the counter store applies', () => {
+  test('is waitAfterFailures for every count', () => {
+    const limit = failureLimit();
+    for (let failures = 0; failures <= 200; failures++) {
+      expect([failures, waitAfterCount(limit, failures)]).toEqual([failures, waitAfterFailures(failures)]);
+    }
+    expect(waitAfterCount(limit, Number.MAX_SAFE_INTEGER)).toBe(15 * MINUTE);
   });
 
-  test('the attempt after 5 failures waits 30 s from the previous attempt', () => {
-    expect(lockedUntil({ count: 6, previousHitAt: now - 10 * SECOND }, now)).toBe(now + 20 * SECOND);
-    expect(lockedUntil({ count: 6, previousHitAt: now - 30 * SECOND + 1 }, now)).toBe(now + 1);
+  test('5 free, 30 s doubling to 15 minutes, forgotten after a day', () => {
+    expect(failureLimit()).toEqual({
+      free: 5,
+      waitsMs: [30 * SECOND, MINUTE, 2 * MINUTE, 4 * MINUTE, 8 * MINUTE, 15 * MINUTE],
+      ttlMs: 24 * 60 * MINUTE,
+    });
   });
 
-  test('may proceed once the wait has passed (exactly at its end too)', () => {
-    expect(lockedUntil({ count: 6, previousHitAt: now - 30 * SECOND }, now)).toBeNull();
-    expect(lockedUntil({ count: 6, previousHitAt: now - 31 * SECOND }, now)).toBeNull();
+  test('follows another policy, and stays bounded when the cap is never reached', () => {
+    const policy = { ...LOCKOUT_POLICY, freeFailures: 2, firstWaitMs: 1, maxWaitMs: Number.MAX_SAFE_INTEGER };
+    const limit = failureLimit(policy);
+    expect(limit.waitsMs.length).toBeLessThanOrEqual(21);
+    for (let failures = 0; failures <= 100; failures++) expect(waitAfterCount(limit, failures)).toBe(waitAfterFailures(failures, policy));
   });
+});
 
-  test('the wait doubles and is capped at 15 minutes', () => {
-    expect(lockedUntil({ count: 7, previousHitAt: now }, now)).toBe(now + 60 * SECOND);
-    expect(lockedUntil({ count: 8, previousHitAt: now }, now)).toBe(now + 2 * MINUTE);
-    expect(lockedUntil({ count: 51, previousHitAt: now }, now)).toBe(now + 15 * MINUTE);
-    expect(lockedUntil({ count: 51, previousHitAt: now - 15 * MINUTE - 1 }, now)).toBeNull();
-  });
-
-  test('a counter without a previous hit is never locked', () => {
-    expect(lockedUntil({ count: 50, previousHitAt: null }, now)).toBeNull();
+describe('ipLimit', () => {
+  test('100 attempts, then refused until the count is forgotten 15 minutes after the last one', () => {
+    const limit = ipLimit();
+    expect(limit.ttlMs).toBe(15 * MINUTE);
+    expect(waitAfterCount(limit, 99)).toBe(0);
+    expect(waitAfterCount(limit, 100)).toBe(15 * MINUTE);
+    expect(waitAfterCount(limit, 1000)).toBe(15 * MINUTE);
   });
 });

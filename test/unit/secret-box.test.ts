@@ -22,3 +22,16 @@ describe('secret box (AES-256-GCM under LATCHKEY_SECRET)', () => {
     expect(() => box.open(parts.join('.'), 'oidc.jwks')).toThrow();
   });
 });
+
+describe('secret box digest (keyed lookup of low-entropy secrets)', () => {
+  const box = createSecretBox('a-master-secret-of-at-least-32-characters');
+
+  test('is deterministic per key and purpose, and differs across keys and purposes', () => {
+    const digest = box.digest('BCDF-GHJK', 'oidc.userCode');
+    expect(digest).toBe(box.digest('BCDF-GHJK', 'oidc.userCode'));
+    expect(digest).not.toContain('BCDF');
+    expect(digest).not.toBe(box.digest('BCDF-GHJK', 'other'));
+    expect(digest).not.toBe(box.digest('BCDF-GHJL', 'oidc.userCode'));
+    expect(digest).not.toBe(createSecretBox('another-master-secret-of-32-characters!!').digest('BCDF-GHJK', 'oidc.userCode'));
+  });
+});

@@ -26,6 +26,13 @@ export function mongoClientStore(mongo: MongoConnection, { clients }: MongoModel
       );
       return docs.map((doc) => doc.metadata as ClientMetadata);
     },
+    async update(metadata) {
+      const stored = JSON.parse(JSON.stringify(metadata)) as ClientMetadata;
+      const result = await mongo.run('client', () =>
+        clients.updateOne({ client_id: metadata.client_id }, { $set: { metadata: stored } }),
+      );
+      return result.matchedCount > 0;
+    },
     async delete(clientId) {
       const result = await mongo.run('client', () => clients.deleteOne({ client_id: clientId }));
       return result.deletedCount > 0;

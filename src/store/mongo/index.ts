@@ -4,6 +4,7 @@ import { mongoAccountStore } from './accounts.js';
 import { mongoClientStore } from './clients.js';
 import { isUnavailable, openMongo, type MongoConnectionOptions } from './connection.js';
 import { mongoConsentStore } from './consents.js';
+import { mongoFactorStore } from './factors.js';
 import { defineModels } from './models.js';
 import { mongoSecretStore } from './secrets.js';
 
@@ -26,6 +27,7 @@ export function createMongoStores(uri: string, options: MongoStoreOptions = {}):
     clients: mongoClientStore(mongo, models),
     consents: mongoConsentStore(mongo, models),
     secrets: mongoSecretStore(mongo, models),
+    factors: mongoFactorStore(mongo, models),
     health: () => mongo.health(),
     close: () => mongo.close(),
     connection: mongo.connection,
@@ -33,7 +35,8 @@ export function createMongoStores(uri: string, options: MongoStoreOptions = {}):
 }
 
 /**
- * Creates the collections' indexes (unique email, client_id, consent pair, secret name).
+ * Creates the collections' indexes (unique email, client_id, consent pair, secret name,
+ * factor id and WebAuthn credential id; factors by account).
  * Additive: an index that exists is left alone, and no index is dropped. `connection` must
  * be the one createMongoStores returned, so the models are already defined on it.
  */

@@ -38,6 +38,19 @@ export interface SecretDoc {
   createdAt: number;
 }
 
+export interface FactorDoc {
+  id: string;
+  accountId: string;
+  kind: string;
+  label: string | null;
+  data: Record<string, unknown>;
+  /** 'webauthn' factors only (absent otherwise), so the unique index covers only them. */
+  credentialId?: string;
+  counter: number;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
 const options = { id: false, versionKey: false, strict: 'throw' } as const;
 
 const accountSchema = new Schema<AccountDoc>(
@@ -89,11 +102,31 @@ const secretSchema = new Schema<SecretDoc>(
 );
 secretSchema.index({ name: 1 }, { unique: true });
 
+const factorSchema = new Schema<FactorDoc>(
+  {
+    id: { type: String, required: true },
+    accountId: { type: String, required: true },
+    kind: { type: String, required: true },
+    label: { type: String, default: null },
+    // Stored as given: empty objects and arrays inside data must survive (minimize would drop them).
+    data: { type: Schema.Types.Mixed, required: true },
+    credentialId: { type: String },
+    counter: { type: Number, required: true },
+    createdAt: { type: Number, required: true },
+    lastUsedAt: { type: Number, default: null },
+  },
+  { ...options, minimize: false },
+);
+factorSchema.index({ id: 1 }, { unique: true });
+factorSchema.index({ accountId: 1, createdAt: 1 });
+factorSchema.index({ credentialId: 1 }, { unique: true, partialFilterExpression: { credentialId: { $type: 'string' } } });
+
 export interface MongoModels {
   accounts: Model<AccountDoc>;
   clients: Model<ClientDoc>;
   consents: Model<ConsentDoc>;
   secrets: Model<SecretDoc>;
+  factors: Model<FactorDoc>;
 }
 
 /** The models bound to one connection (models are per connection, never registered globally). */
@@ -103,5 +136,6 @@ export function defineModels(connection: Connection): MongoModels {
     clients: connection.model<ClientDoc>('Client', clientSchema, 'clients'),
     consents: connection.model<ConsentDoc>('Consent', consentSchema, 'consents'),
     secrets: connection.model<SecretDoc>('Secret', secretSchema, 'secrets'),
+    factors: connection.model<FactorDoc>('Factor', factorSchema, 'factors'),
   };
 }

@@ -3,6 +3,7 @@ import type { ShortLivedStores } from '../ports.js';
 import { openRedis, type RedisConnectionOptions } from './connection.js';
 import { redisCounterStore } from './counters.js';
 import { redisOidcArtifactStore } from './oidc-artifacts.js';
+import { redisOneTimeStore } from './one-time.js';
 
 export interface RedisStoreOptions extends Omit<RedisConnectionOptions, 'url'> {
   url: string;
@@ -14,12 +15,13 @@ export interface RedisStores extends ShortLivedStores {
   client: Redis;
 }
 
-/** The short-lived ports (provider artifacts, counters) on one Redis connection. */
+/** The short-lived ports (provider artifacts, counters, single-use secrets) on one Redis connection. */
 export function createRedisStores(options: RedisStoreOptions): RedisStores {
   const redis = openRedis(options);
   return {
     oidc: redisOidcArtifactStore(redis, options.keyPrefix),
     counters: redisCounterStore(redis, options.keyPrefix),
+    oneTime: redisOneTimeStore(redis, options.keyPrefix),
     health: () => redis.health(),
     close: () => redis.close(),
     client: redis.client,

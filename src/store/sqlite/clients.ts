@@ -5,6 +5,7 @@ export function sqliteClientStore(db: SqliteDatabase): ClientStore {
   const insert = db.prepare('INSERT INTO clients (client_id, metadata, created_at) VALUES (?, ?, ?)');
   const byId = db.prepare<[string], { metadata: string }>('SELECT metadata FROM clients WHERE client_id = ?');
   const all = db.prepare<[], { metadata: string }>('SELECT metadata FROM clients ORDER BY created_at, client_id');
+  const replace = db.prepare('UPDATE clients SET metadata = ? WHERE client_id = ?');
   const remove = db.prepare('DELETE FROM clients WHERE client_id = ?');
 
   return {
@@ -22,6 +23,9 @@ export function sqliteClientStore(db: SqliteDatabase): ClientStore {
     },
     async list() {
       return all.all().map((row) => JSON.parse(row.metadata) as ClientMetadata);
+    },
+    async update(metadata) {
+      return replace.run(JSON.stringify(metadata), metadata.client_id).changes > 0;
     },
     async delete(clientId) {
       return remove.run(clientId).changes > 0;

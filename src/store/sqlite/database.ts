@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { ensurePrivateDir, ensurePrivateFile, narrowIfExists } from '../private-files.js';
 
 export type SqliteDatabase = Database.Database;
 
@@ -54,11 +54,40 @@ const MIGRATIONS: string[] = [
      value TEXT NOT NULL,
      created_at INTEGER NOT NULL
    );`,
+  // Second factors and single-use secrets. factors.account_id has no foreign key: MongoDB
+  // cannot enforce one, and the two backends must behave alike.
+  `CREATE TABLE one_time (
+     key TEXT PRIMARY KEY,
+     digest TEXT,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX one_time_expiry ON one_time (expires_at);
+   CREATE TABLE factors (
+     id TEXT PRIMARY KEY,
+     account_id TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     label TEXT,
+     data TEXT NOT NULL,
+     credential_id TEXT,
+     counter INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     last_used_at INTEGER
+   );
+   CREATE INDEX factors_account ON factors (account_id, created_at);
+   CREATE UNIQUE INDEX factors_credential ON factors (credential_id) WHERE credential_id IS NOT NULL;`,
 ];
 
-/** Opens (creating if needed) the SQLite file, or an in-memory database for ':memory:'. */
+/**
+ * Opens (creating if needed) the SQLite file, or an in-memory database for ':memory:'.
+ * The directory is made 0700 and the file 0600 before SQLite opens it (data at rest is
+ * readable by the owner only; SQLite creates -wal and -shm with the database file's mode).
+ */
 export function openSqlite(file: string): SqliteDatabase {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    ensurePrivateDir(dirname(file));
+    ensurePrivateFile(file);
+    for (const suffix of ['-wal', '-shm']) narrowIfExists(`${file}${suffix}`);
+  }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

@@ -4,7 +4,9 @@ import { sqliteClientStore } from './clients.js';
 import { sqliteConsentStore } from './consents.js';
 import { sqliteCounterStore } from './counters.js';
 import { openSqlite, type SqliteDatabase } from './database.js';
+import { sqliteFactorStore } from './factors.js';
 import { sqliteOidcArtifactStore, sweepExpired } from './oidc-artifacts.js';
+import { sqliteOneTimeStore, sweepExpiredOneTime } from './one-time.js';
 import { sqliteSecretStore } from './secrets.js';
 
 export interface SqliteStores extends Stores {
@@ -16,7 +18,10 @@ const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 /** Every port on one SQLite file (or ':memory:'), the embedded default. */
 export function createSqliteStores(file: string): SqliteStores {
   const db = openSqlite(file);
-  const sweeper = setInterval(() => sweepExpired(db), SWEEP_INTERVAL_MS);
+  const sweeper = setInterval(() => {
+    sweepExpired(db);
+    sweepExpiredOneTime(db);
+  }, SWEEP_INTERVAL_MS);
   sweeper.unref();
   return {
     db,
@@ -26,6 +31,8 @@ export function createSqliteStores(file: string): SqliteStores {
     oidc: sqliteOidcArtifactStore(db),
     counters: sqliteCounterStore(db),
     secrets: sqliteSecretStore(db),
+    factors: sqliteFactorStore(db),
+    oneTime: sqliteOneTimeStore(db),
     async health() {
       try {
         db.prepare('SELECT 1').get();

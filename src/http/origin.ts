@@ -1,0 +1,81 @@
+import type { Middleware } from 'koa';
+import type { TrustProxy } from '../config/schema.js';
+import { AppError } from '../errors.js';
+import { peerIsTrustedProxy } from './client-ip.js';
+
+/** Paths an orchestrator probes by pod address, so they answer whatever Host it sends. */
+const HOST_AGNOSTIC_PATHS = new Set(['/healthz', '/readyz']);
+
+interface IssuerOrigin {
+  protocol: 'http' | 'https';
+  /** host[:port] as a browser sends it in Host (default port omitted), lowercase. */
+  host: string;
+  hostname: string;
+}
+
+export function issuerOrigin(issuer: string): IssuerOrigin {
+  const url = new URL(issuer);
+  return { protocol: url.protocol === 'https:' ? 'https' : 'http', host: url.host.toLowerCase(), hostname: url.hostname.toLowerCase() };
+}
+
+/** The last (rightmost) entry of a comma-separated forwarding header: the one our nearest proxy wrote. */
+function rightmost(header: string | string[] | undefined): string | undefined {
+  const joined = Array.isArray(header) ? header.join(',') : header;
+  const entries = joined
+    ?.split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  return entries?.length ? entries[entries.length - 1] : undefined;
+}
+
+/** Host with the scheme's default port dropped and lowercased, as `URL.host` would give it. */
+function normalizeHost(host: string, protocol: string): string | undefined {
+  try {
+    return new URL(`${protocol}://${host}`).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Security rule "the issuer is the only origin": a request addressed to any other host
+ * (Host, or X-Forwarded-Host from a trusted proxy) is refused with 421, and for every
+ * other request Koa — and node-oidc-provider inside it, which builds discovery, device
+ * `verification_uri` and redirect URLs from `ctx.href` — sees the issuer's scheme and host,
+ * so no generated URL can carry a host an attacker chose. An https issuer behind a trusted
+ * proxy that says the client came over plain http is refused too.
+ */
+export function pinOrigin(issuer: string, trust: TrustProxy): Middleware {
+  const origin = issuerOrigin(issuer);
+  return async (ctx, next) => {
+    if (!HOST_AGNOSTIC_PATHS.has(ctx.path)) {
+      const headers = ctx.req.headers;
+      const proxied = peerIsTrustedProxy(ctx.req.socket.remoteAddress, trust);
+      const forwardedHost = proxied ? rightmost(headers['x-forwarded-host']) : undefined;
+      const asked = forwardedHost ?? headers.host ?? (headers[':authority'] as string | undefined);
+      if (!asked || normalizeHost(asked, origin.protocol) !== origin.host) throw new AppError('wrong_host', 421, { issuer });
+      const forwardedProto = proxied ? rightmost(headers['x-forwarded-proto'])?.toLowerCase() : undefined;
+      if (origin.protocol === 'https' && forwardedProto === 'http') throw new AppError('https_required', 400, { issuer });
+    }
+    // Own properties shadow Koa's getters for this request only; `secure`, `origin` and
+    // `href` derive from them, so cookies get `Secure` exactly when the issuer is https.
+    Object.defineProperties(ctx.request, {
+      protocol: { value: origin.protocol },
+      host: { value: origin.host },
+      hostname: { value: origin.hostname },
+    });
+    await next();
+  };
+}
+
+/**
+ * Discovery and the JWKS are fetched by every relying party: let them (and shared caches)
+ * keep a copy briefly. Safe to cache only because pinOrigin makes them host-independent.
+ */
+export function publicMetadataCaching(maxAgeSeconds = 300): Middleware {
+  const paths = new Set(['/.well-known/openid-configuration', '/jwks']);
+  return async (ctx, next) => {
+    await next();
+    if (paths.has(ctx.path) && ctx.status === 200) ctx.set('Cache-Control', `public, max-age=${maxAgeSeconds}`);
+  };
+}

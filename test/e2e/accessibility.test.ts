@@ -1,0 +1,132 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type * as oidc from 'openid-client';
+import { createUser, startTestApp, TEST_PASSWORD, type TestApp } from '../support/app.js';
+import { authorizationRequest, discover } from '../support/rp.js';
+
+/**
+ * Every page a person sees, in a real browser, checked by axe-core (WCAG 2 A/AA and best
+ * practices, colour contrast included) in the light and the dark colour scheme, under the
+ * app's own CSP (which must block nothing the pages use).
+ *
+ * Needs Chromium: Debian's package `chromium` (/usr/bin/chromium), or CHROMIUM_PATH.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const LAUNCH_FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run',
+  // No name is ever looked up: the browser can reach the app on loopback and nothing else.
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+];
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[]; failureSummary?: string }[];
+}
+
+describe('accessibility of every page, light and dark (axe-core in Chromium)', () => {
+  let app: TestApp;
+  let config: oidc.Configuration;
+  let redirectUri: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  /** CSP violations and script errors the browser reported. */
+  const browserErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium is not installed at ${CHROMIUM}: install the Debian package "chromium" (apt-get install -y chromium) or set CHROMIUM_PATH.`);
+    }
+    app = await startTestApp();
+    await createUser(app);
+    // The RP's callback is on loopback too (an unknown page of the app), so that the browser never leaves the machine.
+    redirectUri = `${app.url}/rp/callback`;
+    config = await discover(app, await app.container.clients.create({ name: 'Example RP', redirectUris: [redirectUri], grantTypes: ['authorization_code'] }));
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_FLAGS });
+    context = await browser.newContext();
+    page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy|Refused to/.test(message.text())) browserErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => browserErrors.push(error.message));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  afterEach(() => expect(browserErrors.splice(0)).toEqual([]));
+
+  /** Runs axe on the page as it is, once per colour scheme; reports violations readably. */
+  async function expectAccessible(label: string) {
+    // Evaluated over the DevTools protocol, which the page's CSP (no inline or eval'd script) does not govern.
+    await page.evaluate(AXE_SOURCE);
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      // Strings, not functions: they run in the page, and the project compiles without DOM types.
+      const violations = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations)")) as Violation[];
+      const readable = violations.map((v) => ({
+        rule: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`),
+      }));
+      expect({ page: label, colorScheme, violations: readable }).toEqual({ page: label, colorScheme, violations: [] });
+    }
+  }
+
+  const heading = () => page.locator('h1').innerText();
+
+  test('login, consent, the sign-out prompt and its answer', async () => {
+    const attempt = await authorizationRequest(config, 'openid profile email offline_access', { redirect_uri: redirectUri });
+    await page.goto(attempt.url.href);
+    expect(await heading()).toBe('Sign in');
+    await expectAccessible('login');
+
+    // The page font reaches form controls too (browsers do not inherit it by default).
+    const fonts = (await page.evaluate(
+      "['body', 'button', 'input#email'].map((selector) => getComputedStyle(document.querySelector(selector)).fontFamily)",
+    )) as string[];
+    expect(new Set(fonts).size).toBe(1);
+
+    await page.fill('#email', 'ada@example.com');
+    await page.fill('#password', TEST_PASSWORD);
+    await page.click('button[type=submit]:has-text("Sign in")');
+    expect(await heading()).toBe('Allow access');
+    await expectAccessible('consent');
+
+    await page.click('button:has-text("Allow")');
+    await page.waitForURL((url) => url.href.startsWith(`${redirectUri}?code=`));
+
+    await page.goto(`${app.url}/session/end`);
+    expect(await heading()).toBe('Sign out?');
+    await expectAccessible('sign-out prompt');
+
+    await page.click('button:has-text("No, stay signed in")');
+    expect(await heading()).toBe('You are still signed in');
+    await expectAccessible('still signed in');
+  }, 60_000);
+
+  test.each([
+    ['device code input', '/device', 'Connect a device'],
+    ['404', '/no/such/page', 'Page not found'],
+    ['expired device sign-in', '/device/expired', 'This device sign-in has expired'],
+  ])('%s', async (label, path, expected) => {
+    await context.clearCookies();
+    await page.goto(`${app.url}${path}`);
+    expect(await heading()).toBe(expected);
+    await expectAccessible(label);
+  }, 60_000);
+
+  test('protocol error page (unregistered redirect_uri)', async () => {
+    const attempt = await authorizationRequest(config, 'openid', { redirect_uri: `${app.url}/not/registered` });
+    await page.goto(attempt.url.href);
+    expect(await heading()).toBe("This app's return address is not registered");
+    await expectAccessible('error');
+  }, 60_000);
+});
