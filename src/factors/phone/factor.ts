@@ -1,0 +1,59 @@
+import { getCountries, getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { PhoneSender } from '../../delivery/index.js';
+import { maskPhone } from '../../delivery/redact.js';
+import { AppError } from '../../errors.js';
+import type { FactorStore } from '../../store/ports.js';
+import type { FactorLimits } from '../attempts.js';
+import { codeFactor, type CodeDestination } from '../code-factor.js';
+import type { FactorModule, FormInput } from '../factor.js';
+import type { OneTimeCodes } from '../one-time-codes.js';
+
+export type PhoneChannelChoice = 'sms' | 'voice';
+
+/** Every country with its calling code, for the country prefix list. */
+export function countryPrefixes(): { code: CountryCode; prefix: string; name: string }[] {
+  const names = new Intl.DisplayNames(['en'], { type: 'region' });
+  return getCountries()
+    .map((code) => ({ code, prefix: `+${getCountryCallingCode(code)}`, name: names.of(code) ?? code }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * A number typed with a chosen country prefix, in E.164, or null when it is not a valid
+ * phone number there. A number typed with its own +prefix keeps it.
+ */
+export function toE164(country: string, number: string): string | null {
+  if (!/^[A-Z]{2}$/.test(country) || !getCountries().includes(country as CountryCode)) return null;
+  if (number.length > 40) return null;
+  const parsed = parsePhoneNumberFromString(number, country as CountryCode);
+  return parsed?.isValid() ? parsed.number : null;
+}
+
+/** Text message or phone call to a number chosen with its country prefix (stored E.164). */
+export function phoneFactor(deps: { factors: FactorStore; codes: OneTimeCodes; limits: FactorLimits; phone: PhoneSender }): FactorModule {
+  const destination = (e164: string, channel: PhoneChannelChoice): CodeDestination => ({
+    address: e164,
+    method: channel,
+    masked: maskPhone(e164),
+  });
+  return codeFactor(
+    {
+      kind: 'phone',
+      title: 'Text message or phone call',
+      available: () => deps.phone.available,
+      async destinationFromForm(_env, input: FormInput) {
+        const e164 = toE164(input.country ?? '', input.number ?? '');
+        if (!e164) throw new AppError('invalid_phone', 400);
+        return destination(e164, input.channel === 'voice' ? 'voice' : 'sms');
+      },
+      destinationOf: (factor) => destination(String(factor.data.e164), factor.data.channel === 'voice' ? 'voice' : 'sms'),
+      dataFor: (d) => ({ e164: d.address, channel: d.method }),
+      describe: (factor) => `${factor.data.channel === 'voice' ? 'Phone call' : 'Text message'} to ${maskPhone(String(factor.data.e164))}`,
+      async send(d, code) {
+        if (d.method === 'voice') await deps.phone.send({ to: d.address, channel: 'voice', template: 'voice-code', data: { code } });
+        else await deps.phone.send({ to: d.address, channel: 'sms', template: 'sms-code', data: { code, minutes: 10 } });
+      },
+    },
+    deps,
+  );
+}

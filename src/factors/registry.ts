@@ -1,0 +1,22 @@
+import type { Account, Factor, FactorKind, FactorStore } from '../store/ports.js';
+import type { FactorModule } from './factor.js';
+
+export interface FactorRegistry {
+  module(kind: FactorKind): FactorModule | undefined;
+  /** Kinds this deployment can set up now, in the order they are offered. */
+  enrollable(): FactorKind[];
+  /** The account's factors whose module is registered and available ("Authenticate a different way"). */
+  configuredFor(account: Account): Promise<Factor[]>;
+}
+
+export function createFactorRegistry(deps: { factors: FactorStore; modules: FactorModule[] }): FactorRegistry {
+  const byKind = new Map(deps.modules.map((m) => [m.kind, m] as const));
+  return {
+    module: (kind) => byKind.get(kind),
+    enrollable: () => deps.modules.filter((m) => m.available()).map((m) => m.kind),
+    async configuredFor(account) {
+      const all = await deps.factors.listForAccount(account.id);
+      return all.filter((f) => byKind.get(f.kind)?.available());
+    },
+  };
+}

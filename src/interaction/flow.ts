@@ -1,0 +1,152 @@
+/**
+ * The sign-in flow as an explicit, pure state machine. The state lives in node-oidc-provider's
+ * Interaction record (see flow-store.ts); `transition` never does I/O: what it needs to know
+ * about the account (its factors) comes in as facts loaded by the caller, and every proof
+ * comes from an atomic consumption made before the event is raised.
+ *
+ * Only `done` is handed to node-oidc-provider (with amr/acr from assurance.ts); `unmet` ends
+ * the request with unmet_authentication_requirements, never with a weaker login.
+ */
+import { z } from 'zod';
+import { assurance, meets, type Acr, type Proof } from '../factors/assurance.js';
+import { ACR } from '../oidc/acr.js';
+
+export const FACTOR_KINDS = ['totp', 'webauthn', 'phone', 'email'] as const;
+export type FactorKind = (typeof FACTOR_KINDS)[number];
+
+export const STEPS = ['password', 'factor', 'choose_factor', 'enrol_required', 'enrol', 'done', 'unmet'] as const;
+export type Step = (typeof STEPS)[number];
+
+const proofSchema = z.object({
+  method: z.enum(['pwd', 'totp', 'webauthn', 'sms', 'voice', 'email', 'backup_code', 'recovery_key']),
+  factorId: z.string().optional(),
+  channel: z.string().optional(),
+  userVerified: z.boolean().optional(),
+  backedUp: z.boolean().optional(),
+  at: z.number(),
+});
+
+/** The flow state as stored; parsed on every read, so a tampered or stale record is refused. */
+export const flowStateSchema = z.object({
+  v: z.literal(1),
+  uid: z.string(),
+  purpose: z.literal('sign_in'),
+  accountId: z.string().optional(),
+  step: z.enum(STEPS),
+  proofs: z.array(proofSchema),
+  requiredAcr: z.enum([ACR.singleFactor, ACR.multiFactor, ACR.phishingResistant]).optional(),
+  /** The factor being answered (step `factor`). */
+  factorId: z.string().optional(),
+  /** The kind being set up (step `enrol`). */
+  enrolKind: z.enum(FACTOR_KINDS).optional(),
+  /** Secret material of the current step (a new TOTP seed, a challenge), sealed. */
+  pending: z.string().optional(),
+});
+export type FlowState = z.infer<typeof flowStateSchema>;
+
+/** What the caller knows about the account when it raises an event. */
+export interface FlowFacts {
+  /** The account's enrolled factors, most preferred first. */
+  factors: { id: string; kind: FactorKind }[];
+  /** Kinds this deployment can enrol now (e.g. no text messages without a phone sender). */
+  enrollable: FactorKind[];
+}
+
+export type FlowEvent =
+  | { type: 'password_verified'; accountId: string; proof: Proof }
+  | { type: 'factor_verified'; proof: Proof }
+  | { type: 'choose_other' }
+  | { type: 'factor_chosen'; factorId: string }
+  | { type: 'enrol_chosen'; kind: FactorKind }
+  | { type: 'enrol_finished'; proof: Proof };
+
+export class InvalidTransition extends Error {
+  constructor(state: FlowState, event: FlowEvent) {
+    super(`Event ${event.type} is not allowed in step ${state.step}`);
+    this.name = 'InvalidTransition';
+  }
+}
+
+/** A new sign-in: the password first. */
+export function startSignIn(uid: string, requiredAcr: Acr | undefined): FlowState {
+  return { v: 1, uid, purpose: 'sign_in', step: 'password', proofs: [], requiredAcr };
+}
+
+/**
+ * A session that is signed in but below the level a client asks for: keeps what the
+ * session proved (its password) and continues at the factor step, not the password again.
+ */
+export function startStepUp(uid: string, accountId: string, sessionProofs: Proof[], requiredAcr: Acr, facts: FlowFacts): FlowState {
+  return advance({ v: 1, uid, purpose: 'sign_in', step: 'password', accountId, proofs: sessionProofs, requiredAcr }, facts);
+}
+
+/** Factor kinds that can give a phishing-resistant proof. */
+const PHISHING_RESISTANT: readonly FactorKind[] = ['webauthn'];
+
+/**
+ * Where the flow goes once the proofs changed. An account with a second factor always
+ * answers it (2FA on means 2FA); an account without one is asked to set one up when the
+ * client demands more than one factor; a level no enrolled or enrollable factor reaches
+ * ends in `unmet`.
+ */
+function advance(state: FlowState, facts: FlowFacts): FlowState {
+  const { acr } = assurance(state.proofs);
+  const required = state.requiredAcr;
+  const enough = meets(acr, required) && (facts.factors.length === 0 || meets(acr, ACR.multiFactor));
+  const base = { ...state, factorId: undefined, enrolKind: undefined, pending: undefined };
+  if (enough) return { ...base, step: 'done' };
+  const candidates = required === ACR.phishingResistant ? facts.factors.filter((f) => PHISHING_RESISTANT.includes(f.kind)) : facts.factors;
+  const unused = candidates.filter((f) => !state.proofs.some((p) => p.factorId === f.id));
+  if (unused.length > 0) return { ...base, step: 'factor', factorId: unused[0]!.id };
+  if (facts.factors.length === 0) {
+    const kinds = enrollableFor(required, facts);
+    if (kinds.length > 0) return { ...base, step: 'enrol_required' };
+  }
+  return { ...base, step: 'unmet' };
+}
+
+/** What an account without a factor may set up to reach `required`. */
+export function enrollableFor(required: Acr | undefined, facts: FlowFacts): FactorKind[] {
+  return required === ACR.phishingResistant ? facts.enrollable.filter((k) => PHISHING_RESISTANT.includes(k)) : facts.enrollable;
+}
+
+export function transition(state: FlowState, event: FlowEvent, facts: FlowFacts): FlowState {
+  switch (state.step) {
+    case 'password':
+      if (event.type === 'password_verified') {
+        return advance({ ...state, accountId: event.accountId, proofs: [event.proof] }, facts);
+      }
+      break;
+    case 'factor':
+      if (event.type === 'factor_verified' && event.proof.factorId === state.factorId) {
+        return advance({ ...state, proofs: [...state.proofs, event.proof] }, facts);
+      }
+      if (event.type === 'choose_other') return { ...state, step: 'choose_factor', factorId: undefined, pending: undefined };
+      break;
+    case 'choose_factor':
+      if (event.type === 'factor_chosen' && facts.factors.some((f) => f.id === event.factorId)) {
+        return { ...state, step: 'factor', factorId: event.factorId, pending: undefined };
+      }
+      break;
+    case 'enrol_required':
+      if (event.type === 'enrol_chosen' && enrollableFor(state.requiredAcr, facts).includes(event.kind)) {
+        return { ...state, step: 'enrol', enrolKind: event.kind, pending: undefined };
+      }
+      break;
+    case 'enrol':
+      if (event.type === 'enrol_finished') return advance({ ...state, proofs: [...state.proofs, event.proof] }, facts);
+      if (event.type === 'choose_other') return { ...state, step: 'enrol_required', enrolKind: undefined, pending: undefined };
+      break;
+    case 'done':
+    case 'unmet':
+      break;
+  }
+  throw new InvalidTransition(state, event);
+}
+
+/** The login result for node-oidc-provider; only a finished flow has one. */
+export function loginResult(state: FlowState): { accountId: string; amr: string[]; acr: string } {
+  if (state.step !== 'done' || !state.accountId) throw new Error(`The flow is not finished (step ${state.step})`);
+  const { amr, acr } = assurance(state.proofs);
+  return { accountId: state.accountId, amr, acr };
+}

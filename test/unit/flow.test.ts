@@ -1,0 +1,69 @@
+import { flowStateSchema, InvalidTransition, loginResult, startSignIn, startStepUp, transition, type FlowFacts } from '../../src/interaction/flow.js';
+import type { Proof } from '../../src/factors/assurance.js';
+
+const TWO_FA = 'urn:latchkey:acr:2fa';
+const pwd: Proof = { method: 'pwd', at: 1 };
+const totpProof: Proof = { method: 'totp', factorId: 't1', at: 2 };
+const none: FlowFacts = { factors: [], enrollable: ['totp', 'phone', 'email'] };
+const withTotp: FlowFacts = { factors: [{ id: 't1', kind: 'totp' }], enrollable: ['totp', 'phone', 'email'] };
+const withTotpAndPhone: FlowFacts = { factors: [{ id: 't1', kind: 'totp' }, { id: 'p1', kind: 'phone' }], enrollable: ['totp'] };
+
+describe('the sign-in flow machine', () => {
+  test('password only, nothing enrolled, nothing required: done at 1fa', () => {
+    const state = transition(startSignIn('u', undefined), { type: 'password_verified', accountId: 'a', proof: pwd }, none);
+    expect(state.step).toBe('done');
+    expect(loginResult(state)).toEqual({ accountId: 'a', amr: ['pwd'], acr: 'urn:latchkey:acr:1fa' });
+  });
+
+  test('an account with a factor always answers it, then finishes at 2fa', () => {
+    const afterPassword = transition(startSignIn('u', undefined), { type: 'password_verified', accountId: 'a', proof: pwd }, withTotp);
+    expect(afterPassword).toMatchObject({ step: 'factor', factorId: 't1' });
+    const done = transition(afterPassword, { type: 'factor_verified', proof: totpProof }, withTotp);
+    expect(loginResult(done)).toEqual({ accountId: 'a', amr: ['pwd', 'otp', 'mfa'], acr: TWO_FA });
+  });
+
+  test('a proof for another factor than the one asked is refused', () => {
+    const afterPassword = transition(startSignIn('u', undefined), { type: 'password_verified', accountId: 'a', proof: pwd }, withTotpAndPhone);
+    expect(() => transition(afterPassword, { type: 'factor_verified', proof: { method: 'sms', factorId: 'p1', at: 3 } }, withTotpAndPhone)).toThrow(InvalidTransition);
+  });
+
+  test('"Authenticate a different way" lists the factors and switches to the chosen one', () => {
+    const afterPassword = transition(startSignIn('u', undefined), { type: 'password_verified', accountId: 'a', proof: pwd }, withTotpAndPhone);
+    const choosing = transition(afterPassword, { type: 'choose_other' }, withTotpAndPhone);
+    expect(choosing.step).toBe('choose_factor');
+    expect(() => transition(choosing, { type: 'factor_chosen', factorId: 'someone-elses' }, withTotpAndPhone)).toThrow(InvalidTransition);
+    const phone = transition(choosing, { type: 'factor_chosen', factorId: 'p1' }, withTotpAndPhone);
+    expect(phone).toMatchObject({ step: 'factor', factorId: 'p1' });
+    const done = transition(phone, { type: 'factor_verified', proof: { method: 'sms', factorId: 'p1', channel: '+44', at: 3 } }, withTotpAndPhone);
+    expect(loginResult(done).amr).toEqual(['pwd', 'sms', 'mfa']);
+  });
+
+  test('2fa required and nothing enrolled: enrol first, then done at 2fa', () => {
+    const afterPassword = transition(startSignIn('u', TWO_FA), { type: 'password_verified', accountId: 'a', proof: pwd }, none);
+    expect(afterPassword.step).toBe('enrol_required');
+    expect(() => transition(afterPassword, { type: 'enrol_chosen', kind: 'webauthn' }, none)).toThrow(InvalidTransition);
+    const enrolling = transition(afterPassword, { type: 'enrol_chosen', kind: 'totp' }, none);
+    expect(enrolling).toMatchObject({ step: 'enrol', enrolKind: 'totp' });
+    const done = transition(enrolling, { type: 'enrol_finished', proof: totpProof }, withTotp);
+    expect(loginResult(done).acr).toBe(TWO_FA);
+  });
+
+  test('phr with only an authenticator app is unmet, never a weaker login', () => {
+    const state = transition(startSignIn('u', 'phr'), { type: 'password_verified', accountId: 'a', proof: pwd }, withTotp);
+    expect(state.step).toBe('unmet');
+    expect(() => loginResult(state)).toThrow();
+  });
+
+  test('step-up keeps the session password and asks for the factor only', () => {
+    const state = startStepUp('u', 'a', [pwd], TWO_FA, withTotp);
+    expect(state).toMatchObject({ step: 'factor', factorId: 't1', accountId: 'a' });
+  });
+
+  test('nothing moves a finished flow, and the stored shape is validated', () => {
+    const done = transition(startSignIn('u', undefined), { type: 'password_verified', accountId: 'a', proof: pwd }, none);
+    expect(() => transition(done, { type: 'password_verified', accountId: 'b', proof: pwd }, none)).toThrow(InvalidTransition);
+    expect(flowStateSchema.safeParse(done).success).toBe(true);
+    expect(flowStateSchema.safeParse({ ...done, step: 'elsewhere' }).success).toBe(false);
+    expect(flowStateSchema.safeParse({ ...done, proofs: [{ method: 'magic', at: 1 }] }).success).toBe(false);
+  });
+});
