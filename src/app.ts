@@ -11,6 +11,7 @@ import { anonymousRateLimit } from './http/rate-limit.js';
 import { providerRoutes } from './http/provider-routes.js';
 import { securityHeaders } from './http/security-headers.js';
 import { interactionRoutes } from './interaction/routes.js';
+import { accountRoutes } from './account/routes.js';
 
 /** Builds the HTTP application from a container: middleware order, routers, then the provider. No I/O. */
 export function buildApp(c: Container): Koa {
@@ -36,10 +37,22 @@ export function buildApp(c: Container): Koa {
       provider: c.provider,
       views: c.views,
       csrf: c.csrf,
-      signIn: c.signIn,
-      deviceCookie: c.deviceCookie,
       consents: c.stores.consents,
+      signIn: c.signInFlow,
+    }),
+    accountRoutes({
+      provider: c.provider,
+      views: c.views,
+      csrf: c.csrf,
+      box: c.box,
       clock: c.clock,
+      logger: c.logger,
+      issuer: c.config.issuer,
+      accounts: c.stores.accounts,
+      factors: c.stores.factors,
+      artifacts: c.stores.oidc,
+      registry: c.factorRegistry,
+      notifier: c.notifier,
     }),
   ];
   app.use(methodGuard([{ path: '/', methods: ['GET'] }, ...routers.flatMap(routesOf), ...providerRoutes(c.provider)]));

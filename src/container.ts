@@ -11,7 +11,7 @@ import { createPasswordSignIn, type PasswordSignIn } from './accounts/password-s
 import { systemClock, type Clock } from './clock.js';
 import { createClientService, type ClientService } from './oidc/client-service.js';
 import type { Config } from './config/schema.js';
-import { createSecretBox, deriveKey } from './crypto/secret-box.js';
+import { createSecretBox, deriveKey, type SecretBox } from './crypto/secret-box.js';
 import { createDelivery, type Delivery } from './delivery/index.js';
 import { createCsrf, type Csrf } from './http/csrf.js';
 import { createDeviceCookie, type DeviceCookie } from './http/device-cookie.js';
@@ -22,6 +22,23 @@ import type { Stores } from './store/ports.js';
 import { composeStores } from './store/compose.js';
 import { ensurePrivateDir, narrowIfExists } from './store/private-files.js';
 import { createSqliteStores } from './store/sqlite/index.js';
+import { consoleClient } from './account/console-client.js';
+import { createCodeHasher } from './crypto/code-hash.js';
+import { createFactorLimits } from './factors/attempts.js';
+import type { FactorModule } from './factors/factor.js';
+import { emailFactor } from './factors/email/factor.js';
+import { createOneTimeCodes } from './factors/one-time-codes.js';
+import { phoneFactor } from './factors/phone/factor.js';
+import { createFactorRegistry, type FactorRegistry } from './factors/registry.js';
+import { totpFactor } from './factors/totp/factor.js';
+import { webauthnFactor, type WebAuthnFactor } from './factors/webauthn/factor.js';
+import { createSecurityNotifier, type SecurityNotifier } from './accounts/security-notifier.js';
+import { createSignInDispatcher, type SignInDispatcher } from './interaction/dispatcher.js';
+
+/** The name authenticator apps show above the code: the issuer's host. */
+function issuerName(issuer: string): string {
+  return `Latchkey (${new URL(issuer).host.replace(/:/g, ' ')})`;
+}
 
 export interface Container {
   config: Config;
@@ -38,6 +55,16 @@ export interface Container {
   clients: ClientService;
   /** Email, text messages and voice calls (or the outbox when neither is configured). */
   delivery: Delivery;
+  /** Seals secrets at rest (AES-256-GCM under the master secret). */
+  box: SecretBox;
+  /** Every second-factor module, in the order they are offered. */
+  factorModules: FactorModule[];
+  factorRegistry: FactorRegistry;
+  /** The WebAuthn module (also in factorModules), for passwordless sign-in with a passkey. */
+  webauthn: WebAuthnFactor;
+  notifier: SecurityNotifier;
+  /** The sign-in flow's dispatcher (the login prompt's pages). */
+  signInFlow: SignInDispatcher;
   close(): Promise<void>;
 }
 
@@ -104,8 +131,21 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     const https = config.issuer.startsWith('https:');
     const csrf = createCsrf(deriveKey(secret, 'csrf'), { secure: https });
     const keys = await loadProviderKeys(stores.secrets, box);
-    const provider = createProvider({ issuer: config.issuer, keys, box, stores, views });
+    const provider = createProvider({ issuer: config.issuer, keys, box, stores, views, firstParty: consoleClient(config.issuer) });
     const hasher = options.hasher ? options.hasher(argon2Hasher()) : argon2Hasher();
+    const factorLimits = createFactorLimits({ counters: stores.counters, clock });
+    const codes = createOneTimeCodes({ oneTime: stores.oneTime, hasher: createCodeHasher(secret), clock });
+    const webauthn = webauthnFactor({ factors: stores.factors, oneTime: stores.oneTime, limits: factorLimits, box, issuer: config.issuer, rpName: 'Latchkey', clock });
+    const factorModules = [
+      totpFactor({ factors: stores.factors, box, limits: factorLimits, issuerName: issuerName(config.issuer) }),
+      webauthn,
+      phoneFactor({ factors: stores.factors, codes, limits: factorLimits, phone: delivery.phone }),
+      emailFactor({ factors: stores.factors, codes, limits: factorLimits, mail: delivery.mail }),
+    ];
+    const factorRegistry = createFactorRegistry({ factors: stores.factors, modules: factorModules });
+    const notifier = createSecurityNotifier({ mail: delivery.mail, clock, logger });
+    const signIn = createPasswordSignIn({ accounts: stores.accounts, counters: stores.counters, hasher, clock, logger });
+    const deviceCookie = createDeviceCookie(createDeviceTokens({ key: deriveKey(secret, 'device-token'), clock }), { secure: https });
     return {
       config,
       logger,
@@ -115,11 +155,30 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       csrf,
       provider,
       hasher,
-      signIn: createPasswordSignIn({ accounts: stores.accounts, counters: stores.counters, hasher, clock, logger }),
-      deviceCookie: createDeviceCookie(createDeviceTokens({ key: deriveKey(secret, 'device-token'), clock }), { secure: https }),
+      signIn,
+      deviceCookie,
       accounts: createAccountService({ accounts: stores.accounts, hasher }),
       clients: createClientService({ clients: stores.clients, provider, box }),
       delivery,
+      box,
+      factorModules,
+      factorRegistry,
+      webauthn,
+      notifier,
+      signInFlow: createSignInDispatcher({
+        provider,
+        views,
+        csrf,
+        passwords: signIn,
+        deviceCookie,
+        accounts: stores.accounts,
+        registry: factorRegistry,
+        passkeys: webauthn,
+        box,
+        notifier,
+        clock,
+        logger,
+      }),
       close: async () => {
         delivery.close();
         await stores.close();

@@ -37,6 +37,13 @@ export const messages = {
   invalid_phone: 'Enter a valid phone number for the country you chose.',
   step_mismatch: 'This page is out of date: the sign-in has moved on. Go back to the sign-in page to continue.',
   factor_unavailable: 'This way of signing in cannot be used right now. Choose another way.',
+  webauthn_failed: 'Your security key or passkey could not be verified. Try again, or authenticate a different way.',
+  webauthn_registered: 'This security key or passkey is already registered. Use it to sign in, or add a different one.',
+  // The account console (/account).
+  account_signin_expired: 'This sign-in to your account page has expired or was already used. Open your account page again to sign in.',
+  account_signin_cancelled: 'The sign-in was cancelled or could not be completed. Nothing was changed. Open your account page again to try once more.',
+  enrolment_expired: 'This setup has expired or was already finished. Nothing was added. Go back to your account page and start again.',
+  invalid_label: 'Enter a name of 1 to 64 characters (letters, digits, spaces and punctuation).',
   // node-oidc-provider's protocol errors, as a person who followed an app's link sees them.
   invalid_redirect_uri:
     "The app asked Latchkey to send you back to an address it has not registered. The app's developer must register this address. Until then, go back to the app; you cannot sign in through it.",
@@ -79,6 +86,9 @@ const headings: Partial<Record<MessageKey, string>> = {
   unauthorized_client: 'This app is not allowed to do that',
   invalid_scope: 'This app asked for unknown access',
   access_denied: 'Sign-in cancelled',
+  account_signin_expired: 'This sign-in has expired',
+  account_signin_cancelled: 'Sign-in cancelled',
+  enrolment_expired: 'This setup has expired',
   invalid_token: 'This address is for apps',
   protocol_error: 'This sign-in request cannot continue',
 };

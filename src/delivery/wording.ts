@@ -11,6 +11,7 @@ export type VerificationPurpose = 'sign-up' | 'sign-in' | 'backup-method' | 'rec
 export type SecurityEvent =
   | 'factor-added'
   | 'factor-removed'
+  | 'factor-renamed'
   | 'backup-method-changed'
   | 'recovery-codes-renewed'
   | 'password-changed'
@@ -48,6 +49,8 @@ export const PURPOSES = {
 export const SECURITY_EVENTS = {
   'factor-added': 'A sign-in method was added to your account: {detail}',
   'factor-removed': 'A sign-in method was removed from your account: {detail}',
+  // A new name can make a method look like another one in lists and emails.
+  'factor-renamed': 'A sign-in method of your account was renamed: {detail}',
   'backup-method-changed': 'The backup method of your account was changed: {detail}',
   'recovery-codes-renewed': 'New backup codes were made for your account; the old ones no longer work',
   'password-changed': 'The password of your account was changed',

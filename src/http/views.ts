@@ -23,8 +23,12 @@ export function createViews(dir: string): Views {
     );
   for (const [name, source] of compileDir('partials')) hbs.registerPartial(name, source);
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  // The last argument Handlebars passes is its options object.
+  hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
   const layout = hbs.compile(readFileSync(join(dir, 'layout.hbs'), 'utf8'), { strict: false });
-  const pages = new Map([...compileDir('pages')].map(([name, source]) => [name, hbs.compile(source)]));
+  // The account console's pages live in views/account and are named "account/<name>".
+  const account = [...compileDir('account')].map(([name, source]) => [`account/${name}`, source] as const);
+  const pages = new Map([...compileDir('pages'), ...account].map(([name, source]) => [name, hbs.compile(source)]));
 
   return {
     render(page, data) {

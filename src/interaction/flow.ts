@@ -54,6 +54,8 @@ export interface FlowFacts {
 
 export type FlowEvent =
   | { type: 'password_verified'; accountId: string; proof: Proof }
+  /** A passkey with user verification on the sign-in page: the account is known only now. */
+  | { type: 'passkey_verified'; accountId: string; proof: Proof }
   | { type: 'factor_verified'; proof: Proof }
   | { type: 'choose_other' }
   | { type: 'factor_chosen'; factorId: string }
@@ -113,7 +115,7 @@ export function enrollableFor(required: Acr | undefined, facts: FlowFacts): Fact
 export function transition(state: FlowState, event: FlowEvent, facts: FlowFacts): FlowState {
   switch (state.step) {
     case 'password':
-      if (event.type === 'password_verified') {
+      if (event.type === 'password_verified' || event.type === 'passkey_verified') {
         return advance({ ...state, accountId: event.accountId, proofs: [event.proof] }, facts);
       }
       break;

@@ -2,22 +2,12 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
-import { z } from 'zod';
-import type { PasswordSignIn } from '../accounts/password-sign-in.js';
-import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { Csrf } from '../http/csrf.js';
 import { formBody } from '../http/form-body.js';
-import type { DeviceCookie } from '../http/device-cookie.js';
 import type { Views } from '../http/views.js';
-import { message } from '../messages.js';
 import type { ConsentStore } from '../store/ports.js';
-import { initialState, transition } from './machine.js';
-
-const loginForm = z.object({
-  email: z.string().max(320).default(''),
-  password: z.string().max(1024).default(''),
-});
+import { ACTION_STEPS, type SignInDispatcher } from './dispatcher.js';
 
 const SCOPE_TEXT: Record<string, string> = {
   openid: 'Know who you are (your Latchkey account identifier)',
@@ -26,50 +16,42 @@ const SCOPE_TEXT: Record<string, string> = {
   offline_access: 'Stay connected when you are not using it',
 };
 
-/** The hosted sign-in pages node-oidc-provider sends the browser to (interactions.url). */
+/**
+ * The hosted pages node-oidc-provider sends the browser to (interactions.url). The login
+ * prompt belongs to the sign-in dispatcher (GET renders the current step, POST /:action
+ * handles it); routes hold no flow logic.
+ */
 export function interactionRoutes(deps: {
   provider: Provider;
   views: Views;
   csrf: Csrf;
-  signIn: PasswordSignIn;
-  deviceCookie: DeviceCookie;
   consents: ConsentStore;
-  clock: Clock;
+  signIn: SignInDispatcher;
 }): Router {
-  const { provider, views, csrf, signIn, deviceCookie, consents, clock } = deps;
+  const { provider, views, csrf, consents, signIn } = deps;
   const router = new Router({ prefix: '/interaction' });
   const form = formBody('16kb');
 
-  const details = (ctx: Context) => provider.interactionDetails(ctx.req, ctx.res);
+  const details = async (ctx: Context) => {
+    const interaction = await provider.interactionDetails(ctx.req, ctx.res);
+    if (interaction.uid !== ctx.params.uid) throw new AppError('interaction_expired', 400);
+    return interaction;
+  };
   const finish = async (ctx: Context, result: InteractionResults, merge = true) => {
     const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
     ctx.status = 303;
     ctx.redirect(returnTo);
   };
-
   const clientName = async (clientId: unknown) => {
     const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
     return client?.clientName ?? client?.clientId ?? 'the application';
   };
 
-  const renderLogin = async (ctx: Context, uid: string, clientId: unknown, extra: { email?: string; error?: string }) => {
-    ctx.type = 'html';
-    ctx.body = views.render('login', {
-      title: 'Sign in',
-      uid,
-      csrf: csrf.token(ctx, uid),
-      clientName: await clientName(clientId),
-      ...extra,
-    });
-  };
-
   router.get('/:uid', async (ctx) => {
     const interaction = await details(ctx);
-    if (interaction.uid !== ctx.params.uid) throw new AppError('interaction_expired', 400);
     const { prompt, params } = interaction;
     if (prompt.name === 'login') {
-      const hint = typeof params.login_hint === 'string' ? params.login_hint : undefined;
-      await renderLogin(ctx, interaction.uid, params.client_id, { email: hint });
+      await signIn.show(ctx, interaction);
       return;
     }
     if (prompt.name === 'consent') {
@@ -87,44 +69,13 @@ export function interactionRoutes(deps: {
     throw new AppError('interaction_expired', 400);
   });
 
-  router.post('/:uid/login', form, async (ctx) => {
-    csrf.verify(ctx, ctx.params.uid);
-    const interaction = await details(ctx);
-    if (interaction.uid !== ctx.params.uid || interaction.prompt.name !== 'login') {
-      throw new AppError('interaction_expired', 400);
-    }
-    const parsed = loginForm.safeParse(ctx.request.body ?? {});
-    if (!parsed.success) throw new AppError('bad_request', 400);
-    const { email, password } = parsed.data;
-
-    const result = await signIn.verify({ email, password, clientIp: ctx.ip, deviceId: deviceCookie.deviceFor(ctx, email) });
-    if (!result.ok) {
-      const error =
-        result.reason === 'throttled'
-          ? message('throttled', { minutes: String(Math.max(1, Math.ceil((result.retryAt - clock.now()) / 60_000))) })
-          : message('invalid_credentials');
-      ctx.status = result.reason === 'throttled' ? 429 : 401;
-      await renderLogin(ctx, interaction.uid, interaction.params.client_id, { email, error });
-      return;
-    }
-
-    deviceCookie.remember(ctx, email);
-    const state = transition(initialState(), { type: 'password_verified', accountId: result.account.id });
-    if (state.step !== 'done') throw new AppError('server_error', 500);
-    await finish(ctx, { login: { accountId: state.accountId, amr: state.amr, acr: state.acr } }, false);
-  });
-
   router.post('/:uid/confirm', form, async (ctx) => {
     csrf.verify(ctx, ctx.params.uid);
     const interaction = await details(ctx);
     const accountId = interaction.session?.accountId;
-    if (interaction.uid !== ctx.params.uid || interaction.prompt.name !== 'consent' || !accountId) {
-      throw new AppError('interaction_expired', 400);
-    }
+    if (interaction.prompt.name !== 'consent' || !accountId) throw new AppError('interaction_expired', 400);
     const clientId = String(interaction.params.client_id);
-    const grant = interaction.grantId
-      ? await provider.Grant.find(interaction.grantId)
-      : new provider.Grant({ accountId, clientId });
+    const grant = interaction.grantId ? await provider.Grant.find(interaction.grantId) : new provider.Grant({ accountId, clientId });
     if (!grant) throw new AppError('interaction_expired', 400);
     const missingScopes = (interaction.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
     const missingClaims = (interaction.prompt.details.missingOIDCClaims as string[] | undefined) ?? [];
@@ -137,9 +88,17 @@ export function interactionRoutes(deps: {
 
   router.post('/:uid/abort', form, async (ctx) => {
     csrf.verify(ctx, ctx.params.uid);
-    const interaction = await details(ctx);
-    if (interaction.uid !== ctx.params.uid) throw new AppError('interaction_expired', 400);
+    await details(ctx);
     await finish(ctx, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' }, false);
+  });
+
+  router.post('/:uid/:action', form, async (ctx) => {
+    const action = ctx.params.action!;
+    if (!Object.hasOwn(ACTION_STEPS, action)) throw new AppError('not_found', 404);
+    csrf.verify(ctx, ctx.params.uid!);
+    const interaction = await details(ctx);
+    if (interaction.prompt.name !== 'login') throw new AppError('interaction_expired', 400);
+    await signIn.handle(ctx, interaction, action as keyof typeof ACTION_STEPS);
   });
 
   return router;

@@ -1,8 +1,8 @@
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Views } from '../http/views.js';
-import type { Stores } from '../store/ports.js';
-import { ACR } from './acr.js';
+import type { ClientMetadata, Stores } from '../store/ports.js';
+import { ENFORCED_ACRS, loginPolicy } from './acr-policy.js';
 import { createAdapterFactory } from './adapter.js';
 import { extraClientMetadata } from './client-policy.js';
 import { createFindAccount } from './find-account.js';
@@ -43,13 +43,18 @@ export interface ProviderDeps {
   box: SecretBox;
   stores: Stores;
   views: Views;
+  /**
+   * Latchkey's own account console (account/console-client.ts): registered as a static
+   * client, and first-party, so its scopes are granted without a consent page.
+   */
+  firstParty?: { metadata: ClientMetadata; scopes: string };
 }
 
 /**
  * Grants live with the session; on a new session, a consent the account gave this client
  * before is restored so that it is asked for only once per client and scope set.
  */
-function createLoadExistingGrant(stores: Stores) {
+function createLoadExistingGrant(stores: Stores, firstParty: ProviderDeps['firstParty']) {
   return async (ctx: KoaContextWithOIDC) => {
     const { provider, session, client, result } = ctx.oidc;
     if (!client || !session) return undefined;
@@ -60,6 +65,13 @@ function createLoadExistingGrant(stores: Stores) {
     }
     const accountId = session.accountId;
     if (!accountId) return undefined;
+    if (firstParty && client.clientId === firstParty.metadata.client_id) {
+      // The console is Latchkey itself: asking "allow Latchkey to see your email?" would be noise (Keycloak's console skips it too).
+      const grant = new provider.Grant({ accountId, clientId: client.clientId });
+      grant.addOIDCScope(firstParty.scopes);
+      await grant.save();
+      return grant;
+    }
     const remembered = await stores.consents.find(accountId, client.clientId);
     if (!remembered?.length) return undefined;
     const grant = new provider.Grant({ accountId, clientId: client.clientId });
@@ -83,9 +95,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       email: ['email', 'email_verified'],
       profile: ['name', 'updated_at'],
     },
-    // Only what the flow can deliver: advertising an acr that is not enforced would let a
-    // relying party believe it got a second factor when it did not.
-    acrValues: [ACR.singleFactor],
+    // Exactly what the flow enforces (acr-policy.ts): a client asking for one of these gets
+    // at least that level or unmet_authentication_requirements, never a weaker login.
+    acrValues: [...ENFORCED_ACRS],
     // ID tokens carry the claims their scopes grant (email, name, …): most relying-party
     // libraries read them there rather than calling userinfo.
     conformIdTokenClaims: false,
@@ -105,9 +117,12 @@ export function createProvider(deps: ProviderDeps): Provider {
     responseTypes: ['code'],
     rotateRefreshToken: true,
     ttl: { ...PROVIDER_TTL, Session: sessionTtl },
-    loadExistingGrant: createLoadExistingGrant(deps.stores),
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    loadExistingGrant: createLoadExistingGrant(deps.stores, deps.firstParty),
+    clients: deps.firstParty ? [deps.firstParty.metadata as NonNullable<Configuration['clients']>[number]] : [],
+    interactions: { policy: loginPolicy(), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
+      // A client may demand an essential acr through the claims parameter (OIDC Core 5.5.1.1).
+      claimsParameter: { enabled: true },
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },

@@ -52,7 +52,7 @@ describe('the issuer is the only origin', () => {
 
   test('discovery advertises only the acr the flow enforces', async () => {
     const discovery = await request(app.url).get('/.well-known/openid-configuration');
-    expect(discovery.body.acr_values_supported).toEqual(['urn:latchkey:acr:1fa']);
+    expect(discovery.body.acr_values_supported).toEqual(['urn:latchkey:acr:1fa', 'urn:latchkey:acr:2fa', 'phr']);
   });
 });
 

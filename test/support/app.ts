@@ -25,7 +25,7 @@ export class TestClock implements Clock {
 export interface TestApp {
   container: Container;
   server: Server;
-  /** http://127.0.0.1:PORT — also the issuer, unless `https` was asked for. */
+  /** http://127.0.0.1:PORT (or http://localhost:PORT, see `hostname`) — also the issuer, unless `https` was asked for. */
   url: string;
   issuer: string;
   close(): Promise<void>;
@@ -46,6 +46,12 @@ export interface TestAppOptions {
   hasher?: (inner: PasswordHasher) => PasswordHasher;
   /** Defaults to a silent one. */
   logger?: Logger;
+  /**
+   * The host name in `url` and the issuer (default 127.0.0.1). WebAuthn refuses an IP address
+   * as RP ID, and the RP ID is the issuer's host name: browser tests of security keys and
+   * passkeys use 'localhost'. The server still listens on 127.0.0.1 only.
+   */
+  hostname?: '127.0.0.1' | 'localhost';
 }
 
 /**
@@ -56,8 +62,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
-  const issuer = options.https ? `https://127.0.0.1:${port}` : url;
+  const host = options.hostname ?? '127.0.0.1';
+  const url = `http://${host}:${port}`;
+  const issuer = options.https ? `https://${host}:${port}` : url;
   // The suites drive hundreds of pages from one loopback address; the per-IP page limit
   // has a test of its own.
   const config = loadConfig({ ISSUER: issuer, ...(options.https ? { TRUST_PROXY: '1' } : {}), LATCHKEY_SECRET: TEST_SECRET, DATA_DIR: ':memory:', LOG_LEVEL: 'silent', PAGE_RATE_LIMIT: '0', ...options.env });

@@ -1,0 +1,396 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { SecurityNotifier } from '../accounts/security-notifier.js';
+import type { Clock } from '../clock.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { AppError } from '../errors.js';
+import type { FactorEnv, FactorModule, FormInput } from '../factors/factor.js';
+import { countryPrefixes } from '../factors/phone/factor.js';
+import type { FactorRegistry } from '../factors/registry.js';
+import type { Csrf } from '../http/csrf.js';
+import { formBody } from '../http/form-body.js';
+import type { Views } from '../http/views.js';
+import { message, type MessageKey } from '../messages.js';
+import type { Account, AccountStore, Factor, FactorKind, FactorStore, OidcArtifactStore } from '../store/ports.js';
+import { redeemConsoleCode } from './code-exchange.js';
+import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID } from './console-client.js';
+import { createConsoleSessions } from './console-session.js';
+import { elevatedUntil, reauthAcr } from './elevation.js';
+import { createEnrolmentSeal, enrolmentExpired, type Enrolment } from './enrolment.js';
+import { consoleUser, createConsoleGuards, recordChange } from './guard.js';
+import { createConsoleLogin, safeReturnPath } from './login-state.js';
+
+/**
+ * Kinds the console has pages for. WebAuthn needs its browser script on the enrolment page,
+ * which these server-rendered pages do not carry yet.
+ */
+const CONSOLE_KINDS: readonly FactorKind[] = ['totp', 'phone', 'email'];
+
+const KIND_HINTS: Partial<Record<FactorKind, string>> = {
+  totp: 'A code from an app such as Google Authenticator or 1Password',
+  phone: 'A code by text message or phone call',
+  email: 'A code by email',
+};
+
+/** What /account/security says after a change (?done=…); anything else shows nothing. */
+const DONE_NOTICES: Record<string, string> = {
+  added: 'The sign-in method was added.',
+  changed: 'Your phone number was changed.',
+  renamed: 'The sign-in method was renamed.',
+  removed: 'The sign-in method was removed.',
+};
+
+/** Every console form: a few short strings (a repeated field arrives as an array and is refused). */
+const formSchema = z.record(z.string().max(64), z.string().max(1024));
+/** A name people give a method: visible text only (no control or bidi-override characters, which could disguise it in lists and emails). */
+const labelSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[^\p{Cc}\p{Cf}]*$/u);
+
+const PAGE_ERRORS = (error: unknown): { status: number; text: string } | undefined =>
+  error instanceof AppError && (error.status < 500 || error.code === 'delivery_failed') && error.code !== 'csrf_failed'
+    ? { status: error.status, text: message(error.code as MessageKey, error.details) }
+    : undefined;
+
+export interface AccountRouteDeps {
+  provider: Provider;
+  views: Views;
+  csrf: Csrf;
+  box: SecretBox;
+  clock: Clock;
+  logger: Pick<Logger, 'info'>;
+  issuer: string;
+  accounts: AccountStore;
+  factors: FactorStore;
+  artifacts: OidcArtifactStore;
+  registry: FactorRegistry;
+  notifier: SecurityNotifier;
+}
+
+/**
+ * The account console at /account: a first-party client of Latchkey itself. It signs in
+ * through /auth like any relying party (no second sign-in code path), redeems its code
+ * in-process (code-exchange.ts), and lets the person see their profile and manage their
+ * second factors. Every change goes through the guard (guard.ts).
+ */
+export function accountRoutes(deps: AccountRouteDeps): Router {
+  const { provider, views, clock, logger, issuer, accounts, factors, registry } = deps;
+  const secure = issuer.startsWith('https:');
+  const sessions = createConsoleSessions({ artifacts: deps.artifacts, box: deps.box, provider, clock, secure });
+  const login = createConsoleLogin({ box: deps.box, clock, issuer, secure });
+  const guards = createConsoleGuards({ sessions, login, accounts, registry, csrf: deps.csrf, views, notifier: deps.notifier, clock, logger });
+  const { signedIn, elevatedPage, change } = guards;
+  const enrolments = createEnrolmentSeal(deps.box);
+  const form = formBody('16kb');
+  const router = new Router();
+
+  const env = (ctx: Context, account: Account): FactorEnv => ({ account, ip: ctx.ip, now: clock.now() });
+  const hasFactors = async (account: Account) => (await registry.configuredFor(account)).length > 0;
+
+  const render = (ctx: Context, page: string, data: { title: string; [key: string]: unknown }, status = 200) => {
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.body = views.render(`account/${page}`, { csrf: guards.csrfToken(ctx), ...data });
+  };
+
+  const input = (ctx: Context): FormInput => {
+    const parsed = formSchema.safeParse(ctx.request.body ?? {});
+    if (!parsed.success) throw new AppError('bad_request', 400);
+    return parsed.data;
+  };
+
+  /** A kind the console can set up now, or 404. */
+  const enrollableModule = (kind: string): FactorModule => {
+    const found = CONSOLE_KINDS.find((k) => k === kind && registry.enrollable().includes(k));
+    const module = found && registry.module(found);
+    if (!module) throw new AppError('not_found', 404);
+    return module;
+  };
+
+  /** One of this account's factors (store lookups are scoped by account: another account's id is not found), or 404. */
+  const ownFactor = async (account: Account, id: string): Promise<{ factor: Factor; module: FactorModule }> => {
+    const factor = id.length <= 64 ? await factors.find(account.id, id) : null;
+    const module = factor && registry.module(factor.kind);
+    if (!factor || !module) throw new AppError('not_found', 404);
+    return { factor, module };
+  };
+
+  const beginPage = (ctx: Context, module: FactorModule, extra: { action: string; heading: string; error?: string; status?: number; number?: string; country?: string; email?: string }) => {
+    const { account } = consoleUser(ctx);
+    const country = extra.country ?? 'US';
+    render(
+      ctx,
+      'begin',
+      {
+        title: extra.heading,
+        heading: extra.heading,
+        kind: module.kind,
+        action: extra.action,
+        error: extra.error,
+        number: extra.number,
+        email: extra.email ?? account.email,
+        countries: module.kind === 'phone' ? countryPrefixes().map((c) => ({ ...c, selected: c.code === country })) : undefined,
+      },
+      extra.status,
+    );
+  };
+
+  /** The pending enrolment of `kind`, or a 400 page when it expired or is not for this kind. */
+  const pendingFor = (ctx: Context, kind: FactorKind): Enrolment => {
+    const enrolment = enrolments.open(consoleUser(ctx).session);
+    if (!enrolment || enrolment.kind !== kind || enrolmentExpired(enrolment, clock.now())) throw new AppError('enrolment_expired', 400);
+    return enrolment;
+  };
+
+  const confirmPage = async (ctx: Context, module: FactorModule, enrolment: Enrolment, error?: { status: number; text: string }) => {
+    const { account } = consoleUser(ctx);
+    render(
+      ctx,
+      'confirm',
+      {
+        title: `Set up: ${module.title}`,
+        heading: enrolment.replaces ? 'Confirm your new number' : `Set up: ${module.title}`,
+        kind: module.kind,
+        action: `/account/security/add/${module.kind}/confirm`,
+        view: await module.enrolmentView(env(ctx, account), enrolment.pending),
+        error: error?.text,
+      },
+      error?.status,
+    );
+  };
+
+  /** Starts an enrolment from the begin form (a new factor, or a new number replacing `replaces`). */
+  const begin = async (ctx: Context, module: FactorModule, replaces: string | undefined, formAction: string, heading: string) => {
+    const { session, account } = consoleUser(ctx);
+    const fields = input(ctx);
+    try {
+      const pending = await module.beginEnrolment(env(ctx, account), fields);
+      await sessions.save(enrolments.seal(session, { kind: module.kind, pending, startedAt: clock.now(), replaces }));
+    } catch (error) {
+      const shown = PAGE_ERRORS(error);
+      if (!shown) throw error;
+      beginPage(ctx, module, { action: formAction, heading, error: shown.text, status: shown.status, number: fields.number, country: fields.country, email: fields.email });
+      return;
+    }
+    ctx.status = 303;
+    ctx.redirect(`/account/security/add/${module.kind}/confirm`);
+  };
+
+  // --- Signing in (the console is a relying party of its own OP) ---
+
+  router.get(CONSOLE_CALLBACK_PATH, async (ctx) => {
+    const { state, code, error, iss } = ctx.query;
+    const kept = typeof state === 'string' ? login.take(ctx, state) : null;
+    if (error !== undefined) throw new AppError('account_signin_cancelled', 400);
+    if (!kept || typeof code !== 'string') throw new AppError('account_signin_expired', 400);
+    // RFC 9207: the response names the issuer that sent it; node-oidc-provider always adds it.
+    if (iss !== issuer) throw new AppError('account_signin_expired', 400);
+    const auth = await redeemConsoleCode(provider, { code, verifier: kept.verifier, redirectUri: `${issuer}${CONSOLE_CALLBACK_PATH}` });
+    const account = await accounts.findById(auth.accountId);
+    if (!account || account.disabled || !auth.sessionUid) throw new AppError('account_signin_expired', 400);
+    const until = elevatedUntil(auth, await hasFactors(account), clock.now());
+    // A new session id at every sign-in (no fixation); what the previous one held is dropped.
+    await sessions.end(ctx, await sessions.current(ctx));
+    await sessions.start(ctx, {
+      accountId: account.id,
+      sessionUid: auth.sessionUid,
+      grantId: auth.grantId,
+      authTime: auth.authTime,
+      acr: auth.acr,
+      amr: auth.amr,
+      elevatedUntil: until,
+    });
+    logger.info({ event: 'console.signin', accountId: account.id, acr: auth.acr, amr: auth.amr, elevated: until > 0, ip: ctx.ip }, 'console signed in');
+    if (kept.reauth && until === 0) {
+      // Not strong or fresh enough to make changes: say so rather than loop through /auth again.
+      guards.renderReauth(ctx, kept.returnTo, 'too_weak');
+      return;
+    }
+    ctx.status = 303;
+    ctx.redirect(kept.returnTo);
+  });
+
+  /** The 403 page's button: re-authenticate, then back to the page the change was made from. */
+  router.get('/account/reauth', async (ctx) => {
+    const returnTo = safeReturnPath(ctx.query.return);
+    const session = await sessions.current(ctx);
+    const account = session ? await accounts.findById(session.accountId) : null;
+    if (!session || !account) {
+      login.begin(ctx, { returnTo });
+      return;
+    }
+    login.begin(ctx, { returnTo, reauth: { acr: reauthAcr(await hasFactors(account)) } });
+  });
+
+  router.post('/account/signout', form, async (ctx) => {
+    const session = await sessions.current(ctx);
+    if (session) {
+      deps.csrf.verify(ctx, `account:${session.id}`);
+      await sessions.end(ctx, session);
+      logger.info({ event: 'console.signout', accountId: session.accountId, ip: ctx.ip }, 'console signed out');
+    }
+    // The provider asks whether to sign out of Latchkey on this device too.
+    ctx.status = 303;
+    ctx.redirect(`/session/end?client_id=${CONSOLE_CLIENT_ID}`);
+  });
+
+  // --- Pages ---
+
+  router.get('/account', signedIn, async (ctx) => {
+    const { account } = consoleUser(ctx);
+    render(ctx, 'profile', { title: 'Your account', name: account.name, email: account.email, emailVerified: account.emailVerified });
+  });
+
+  router.get('/account/security', signedIn, async (ctx) => {
+    const { account } = consoleUser(ctx);
+    const list = await registry.configuredFor(account);
+    const done = typeof ctx.query.done === 'string' ? DONE_NOTICES[ctx.query.done] : undefined;
+    render(ctx, 'security', {
+      title: 'Protect your account',
+      notice: done,
+      canAdd: registry.enrollable().some((k) => CONSOLE_KINDS.includes(k)),
+      factors: list.map((factor) => {
+        const module = registry.module(factor.kind)!;
+        const description = module.describe(factor);
+        const name = factor.label ?? module.title;
+        return {
+          id: factor.id,
+          name,
+          description: description === name ? undefined : description,
+          added: new Date(factor.createdAt).toISOString().slice(0, 10),
+          isPhone: factor.kind === 'phone',
+        };
+      }),
+    });
+  });
+
+  router.get('/account/security/add', signedIn, elevatedPage, async (ctx) => {
+    render(ctx, 'add', {
+      title: 'Add a sign-in method',
+      kinds: registry
+        .enrollable()
+        .filter((k) => CONSOLE_KINDS.includes(k))
+        .map((kind) => ({ kind, title: registry.module(kind)!.title, hint: KIND_HINTS[kind] })),
+    });
+  });
+
+  router.get('/account/security/add/:kind', signedIn, elevatedPage, async (ctx) => {
+    const module = enrollableModule(ctx.params.kind!);
+    beginPage(ctx, module, { action: `/account/security/add/${module.kind}`, heading: `Set up: ${module.title}` });
+  });
+
+  router.post('/account/security/add/:kind', form, signedIn, change, async (ctx) => {
+    const module = enrollableModule(ctx.params.kind!);
+    await begin(ctx, module, undefined, `/account/security/add/${module.kind}`, `Set up: ${module.title}`);
+  });
+
+  router.get('/account/security/add/:kind/confirm', signedIn, elevatedPage, async (ctx) => {
+    const module = enrollableModule(ctx.params.kind!);
+    const enrolment = enrolments.open(consoleUser(ctx).session);
+    if (!enrolment || enrolment.kind !== module.kind) {
+      ctx.status = 303;
+      ctx.redirect(`/account/security/add/${module.kind}`);
+      return;
+    }
+    if (enrolmentExpired(enrolment, clock.now())) throw new AppError('enrolment_expired', 400);
+    await confirmPage(ctx, module, enrolment);
+  });
+
+  router.post('/account/security/add/:kind/confirm', form, signedIn, change, async (ctx) => {
+    const module = enrollableModule(ctx.params.kind!);
+    const { session, account } = consoleUser(ctx);
+    const fields = input(ctx);
+    if (fields.action === 'restart') {
+      const replaces = enrolments.open(session)?.replaces;
+      await sessions.save(enrolments.clear(session));
+      ctx.status = 303;
+      ctx.redirect(replaces ? `/account/security/factors/${replaces}/change` : `/account/security/add/${module.kind}`);
+      return;
+    }
+    const enrolment = pendingFor(ctx, module.kind);
+    let added: Factor;
+    try {
+      added = (await module.finishEnrolment(env(ctx, account), enrolment.pending, fields)).factor;
+    } catch (error) {
+      const shown = PAGE_ERRORS(error);
+      if (!shown) throw error;
+      await confirmPage(ctx, module, enrolment, shown);
+      return;
+    }
+    await sessions.save(enrolments.clear(session));
+    let detail = module.describe(added);
+    if (enrolment.replaces) {
+      const old = await factors.find(account.id, enrolment.replaces);
+      if (old && (await factors.remove(account.id, old.id))) detail = `${detail}, replacing ${registry.module(old.kind)?.describe(old) ?? old.kind}`;
+    }
+    logger.info({ event: 'factor.added', accountId: account.id, factorId: added.id, kind: added.kind, replaces: enrolment.replaces, ip: ctx.ip, during: 'console' }, 'factor added');
+    recordChange(ctx, { event: 'factor-added', detail });
+    ctx.status = 303;
+    ctx.redirect(`/account/security?done=${enrolment.replaces ? 'changed' : 'added'}`);
+  });
+
+  router.get('/account/security/factors/:id/rename', signedIn, elevatedPage, async (ctx) => {
+    const { factor, module } = await ownFactor(consoleUser(ctx).account, ctx.params.id!);
+    render(ctx, 'rename', { title: 'Rename', id: factor.id, label: factor.label ?? module.title, description: module.describe(factor) });
+  });
+
+  router.post('/account/security/factors/:id/rename', form, signedIn, change, async (ctx) => {
+    const { account } = consoleUser(ctx);
+    const { factor, module } = await ownFactor(account, ctx.params.id!);
+    const fields = input(ctx);
+    const label = labelSchema.safeParse(fields.label ?? '');
+    if (!label.success) {
+      render(ctx, 'rename', { title: 'Rename', id: factor.id, label: fields.label, description: module.describe(factor), error: message('invalid_label') }, 400);
+      return;
+    }
+    const before = factor.label ?? module.title;
+    if (!(await factors.rename(account.id, factor.id, label.data))) throw new AppError('not_found', 404);
+    logger.info({ event: 'factor.renamed', accountId: account.id, factorId: factor.id, ip: ctx.ip }, 'factor renamed');
+    recordChange(ctx, { event: 'factor-renamed', detail: `${before} is now called “${label.data}”` });
+    ctx.status = 303;
+    ctx.redirect('/account/security?done=renamed');
+  });
+
+  router.get('/account/security/factors/:id/remove', signedIn, elevatedPage, async (ctx) => {
+    const { account } = consoleUser(ctx);
+    const { factor, module } = await ownFactor(account, ctx.params.id!);
+    const others = (await registry.configuredFor(account)).filter((f) => f.id !== factor.id);
+    render(ctx, 'remove', { title: 'Remove a sign-in method', id: factor.id, name: factor.label ?? module.title, description: module.describe(factor), last: others.length === 0 });
+  });
+
+  router.post('/account/security/factors/:id/remove', form, signedIn, change, async (ctx) => {
+    const { account } = consoleUser(ctx);
+    const { factor, module } = await ownFactor(account, ctx.params.id!);
+    if (!(await factors.remove(account.id, factor.id))) throw new AppError('not_found', 404);
+    logger.info({ event: 'factor.removed', accountId: account.id, factorId: factor.id, kind: factor.kind, ip: ctx.ip, during: 'console' }, 'factor removed');
+    recordChange(ctx, { event: 'factor-removed', detail: module.describe(factor) });
+    ctx.status = 303;
+    ctx.redirect('/account/security?done=removed');
+  });
+
+  /** Changing a phone number: set up the new number; confirming it removes the old one (one change, one notification). */
+  router.get('/account/security/factors/:id/change', signedIn, elevatedPage, async (ctx) => {
+    const { factor, module } = await ownPhone(ctx);
+    beginPage(ctx, module, { action: `/account/security/factors/${factor.id}/change`, heading: 'Change your phone number' });
+  });
+
+  router.post('/account/security/factors/:id/change', form, signedIn, change, async (ctx) => {
+    const { factor, module } = await ownPhone(ctx);
+    await begin(ctx, module, factor.id, `/account/security/factors/${factor.id}/change`, 'Change your phone number');
+  });
+
+  const ownPhone = async (ctx: Context) => {
+    const found = await ownFactor(consoleUser(ctx).account, ctx.params.id!);
+    if (found.factor.kind !== 'phone') throw new AppError('not_found', 404);
+    enrollableModule('phone');
+    return found;
+  };
+
+  return router;
+}

@@ -1,0 +1,452 @@
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { z } from 'zod';
+import type { PasswordSignIn } from '../accounts/password-sign-in.js';
+import type { Clock } from '../clock.js';
+import { AppError } from '../errors.js';
+import type { FactorEnv, FactorModule, FormInput } from '../factors/factor.js';
+import { countryPrefixes } from '../factors/phone/factor.js';
+import type { FactorRegistry } from '../factors/registry.js';
+import type { Proof } from '../factors/assurance.js';
+import type { Csrf } from '../http/csrf.js';
+import type { DeviceCookie } from '../http/device-cookie.js';
+import type { Views } from '../http/views.js';
+import { message, type MessageKey } from '../messages.js';
+import { requiredAcr } from '../oidc/acr-policy.js';
+import type { Account, AccountStore, Factor } from '../store/ports.js';
+import type { Logger } from 'pino';
+import { createPendingSeal, readFlowState, saveFlowState } from './flow-store.js';
+import {
+  enrollableFor,
+  loginResult,
+  startSignIn,
+  startStepUp,
+  transition,
+  type FlowEvent,
+  type FlowFacts,
+  type FlowState,
+  type Step,
+} from './flow.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { WebAuthnFactor, WebAuthnPending } from '../factors/webauthn/factor.js';
+import type { SecurityNotifier } from '../accounts/security-notifier.js';
+
+/** Which step each POST action belongs to: a POST for another step than the current one is refused. */
+export const ACTION_STEPS = {
+  login: 'password',
+  passkey: 'password',
+  factor: 'factor',
+  choose: 'choose_factor',
+  'enrol-choose': 'enrol_required',
+  enrol: 'enrol',
+} as const satisfies Record<string, Step>;
+export type Action = keyof typeof ACTION_STEPS;
+
+type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+export interface SignInDispatcher {
+  /** GET: renders the current step (starting the flow on first sight). */
+  show(ctx: Context, interaction: Interaction): Promise<void>;
+  /** POST: handles the current step's form, moves the machine, renders or finishes. */
+  handle(ctx: Context, interaction: Interaction, action: Action): Promise<void>;
+}
+
+const loginForm = z.object({ email: z.string().max(320).default(''), password: z.string().max(1024).default('') });
+/** Every other step's form: short strings only (a WebAuthn response is the longest). */
+const stepForm = z.record(z.string().max(64), z.string().max(8192));
+
+const KIND_HINTS: Record<string, string> = {
+  totp: 'A code from an app such as Google Authenticator or 1Password',
+  webauthn: 'A security key, or your device’s fingerprint, face or PIN',
+  phone: 'A code by text message or phone call',
+  email: 'A code by email',
+};
+
+/** An error shown on the step's page rather than as an error page. */
+interface StepError {
+  status: number;
+  text: string;
+}
+
+const asStepError = (error: unknown): StepError | undefined =>
+  error instanceof AppError && error.status < 500 && error.code !== 'csrf_failed'
+    ? { status: error.status, text: message(error.code as MessageKey, error.details) }
+    : error instanceof AppError && error.code === 'delivery_failed'
+      ? { status: error.status, text: message('delivery_failed') }
+      : undefined;
+
+/**
+ * The one dispatcher of the sign-in flow: loads the state from the Interaction, turns a
+ * POST into an event through the factor modules (each proof from an atomic consumption),
+ * runs the pure machine, then saves, renders or hands `done` to node-oidc-provider.
+ */
+export function createSignInDispatcher(deps: {
+  provider: Provider;
+  views: Views;
+  csrf: Csrf;
+  passwords: PasswordSignIn;
+  deviceCookie: DeviceCookie;
+  accounts: AccountStore;
+  registry: FactorRegistry;
+  /** Passwordless sign-in with a passkey on the sign-in page (absent: not offered). */
+  passkeys?: WebAuthnFactor;
+  box: SecretBox;
+  notifier: SecurityNotifier;
+  clock: Clock;
+  logger: Pick<Logger, 'info' | 'warn'>;
+}): SignInDispatcher {
+  const { provider, views, csrf, passwords, deviceCookie, accounts, registry, clock, logger } = deps;
+  const pending = createPendingSeal(deps.box);
+
+  const clientName = async (clientId: unknown) => {
+    const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
+    return client?.clientName ?? client?.clientId ?? 'the application';
+  };
+
+  const accountOf = async (state: FlowState): Promise<Account> => {
+    const account = state.accountId ? await accounts.findById(state.accountId) : null;
+    if (!account || account.disabled) throw new AppError('interaction_expired', 400);
+    return account;
+  };
+
+  const factsFor = async (account: Account): Promise<{ facts: FlowFacts; factors: Factor[] }> => {
+    const factors = await registry.configuredFor(account);
+    return { factors, facts: { factors: factors.map((f) => ({ id: f.id, kind: f.kind })), enrollable: registry.enrollable() } };
+  };
+
+  const moduleFor = (kind: Factor['kind']): FactorModule => {
+    const module = registry.module(kind);
+    if (!module?.available()) throw new AppError('factor_unavailable', 400);
+    return module;
+  };
+
+  const envFor = (ctx: Context, account: Account): FactorEnv => ({ account, ip: ctx.ip, now: clock.now() });
+
+  /** The proofs a signed-in session already holds, for a step-up (only the password is carried over). */
+  const sessionProofs = (interaction: Interaction): Proof[] => {
+    const amr = (interaction.session as { amr?: unknown } | undefined)?.amr;
+    return Array.isArray(amr) && amr.includes('pwd') ? [{ method: 'pwd', at: clock.now() }] : [];
+  };
+
+  /** The state of this interaction, starting the flow when there is none yet. */
+  async function current(ctx: Context, interaction: Interaction): Promise<FlowState> {
+    const stored = readFlowState(interaction as never);
+    if (stored) return stored;
+    const client = typeof interaction.params.client_id === 'string' ? await provider.Client.find(interaction.params.client_id) : undefined;
+    const required = requiredAcr({
+      acrValues: interaction.params.acr_values,
+      claims: interaction.params.claims,
+      defaultAcrValues: client?.metadata().default_acr_values,
+    });
+    if (required.kind === 'unsatisfiable') return { ...startSignIn(interaction.uid, undefined), step: 'unmet' };
+    const requiredLevel = required.kind === 'level' ? required.acr : undefined;
+    const reasons = interaction.prompt.reasons;
+    const accountId = interaction.session?.accountId;
+    const stepUpOnly = accountId && requiredLevel && reasons.every((r) => r === 'acr_unmet');
+    let state = startSignIn(interaction.uid, requiredLevel);
+    if (stepUpOnly) {
+      const proofs = sessionProofs(interaction);
+      const account = await accounts.findById(accountId);
+      if (proofs.length && account && !account.disabled) {
+        state = startStepUp(interaction.uid, accountId, proofs, requiredLevel, (await factsFor(account)).facts);
+        state = await enter(ctx, state, account);
+      }
+    }
+    await saveFlowState(interaction as never, state);
+    return state;
+  }
+
+  /**
+   * Work that entering a step needs: a code factor sends its code, an authenticator app
+   * enrolment gets its new seed. Failures (cannot send, too many sends) leave the state in
+   * the step without a pending secret and are shown on its page.
+   */
+  async function enter(ctx: Context, state: FlowState, account: Account): Promise<FlowState> {
+    if (state.step === 'factor' && !state.pending && state.factorId) {
+      const factor = (await registry.configuredFor(account)).find((f) => f.id === state.factorId);
+      if (!factor) return state;
+      const challenge = await moduleFor(factor.kind).challenge(envFor(ctx, account), factor);
+      return challenge.pending ? pending.seal(state, challenge.pending) : state;
+    }
+    // Methods with nothing to type first (an app's seed, a WebAuthn creation challenge) start at once.
+    if (state.step === 'enrol' && !state.pending && (state.enrolKind === 'totp' || state.enrolKind === 'webauthn')) {
+      return pending.seal(state, await moduleFor(state.enrolKind).beginEnrolment(envFor(ctx, account), {}));
+    }
+    return state;
+  }
+
+  async function render(ctx: Context, interaction: Interaction, state: FlowState, error?: StepError, extra: Record<string, unknown> = {}) {
+    const uid = interaction.uid;
+    const base = { uid, csrf: csrf.token(ctx, uid), clientName: await clientName(interaction.params.client_id), error: error?.text };
+    ctx.status = error?.status ?? 200;
+    ctx.type = 'html';
+    if (state.step === 'password') {
+      const hint = typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : undefined;
+      const passkey = deps.passkeys && state.pending ? pending.open(state) : undefined;
+      ctx.body = views.render('login', {
+        title: 'Sign in',
+        ...base,
+        email: hint,
+        passkey: passkey ? { view: await deps.passkeys!.passkeyView(passkey as WebAuthnPending) } : undefined,
+        ...extra,
+      });
+      return;
+    }
+    const account = await accountOf(state);
+    const { factors } = await factsFor(account);
+    const env = envFor(ctx, account);
+    switch (state.step) {
+      case 'factor': {
+        const factor = factors.find((f) => f.id === state.factorId);
+        if (!factor) throw new AppError('interaction_expired', 400);
+        const module = moduleFor(factor.kind);
+        ctx.body = views.render('factor', {
+          title: 'Two-factor authentication',
+          ...base,
+          kind: factor.kind,
+          description: module.describe(factor),
+          view: await module.challengeView(env, factor, pending.open(state)),
+          canResend: factor.kind === 'phone' || factor.kind === 'email',
+          webauthn: factor.kind === 'webauthn',
+        });
+        return;
+      }
+      case 'choose_factor':
+        ctx.body = views.render('choose-factor', {
+          title: 'Authenticate a different way',
+          ...base,
+          factors: factors.map((f) => ({ id: f.id, title: registry.module(f.kind)!.title, description: registry.module(f.kind)!.describe(f) })),
+        });
+        return;
+      case 'enrol_required': {
+        const kinds = enrollableFor(state.requiredAcr, { factors: [], enrollable: registry.enrollable() });
+        ctx.body = views.render('enrol-choose', {
+          title: 'Protect your account',
+          ...base,
+          kinds: kinds.map((kind) => ({ kind, title: registry.module(kind)!.title, hint: KIND_HINTS[kind] })),
+        });
+        return;
+      }
+      case 'enrol': {
+        const kind = state.enrolKind!;
+        const open = pending.open(state);
+        const module = moduleFor(kind);
+        ctx.body = views.render('enrol', {
+          title: module.title,
+          heading: `Set up: ${module.title}`,
+          ...base,
+          kind,
+          confirming: open !== undefined,
+          view: open ? await module.enrolmentView(env, open) : {},
+          countries: kind === 'phone' ? countryPrefixes().map((c) => ({ ...c, selected: c.code === (extra.country ?? 'US') })) : undefined,
+          email: account.email,
+          ...extra,
+        });
+        return;
+      }
+      default:
+        throw new AppError('interaction_expired', 400);
+    }
+  }
+
+  /** Saves the new state and shows it, or ends the interaction when the machine is finished. */
+  async function settle(ctx: Context, interaction: Interaction, state: FlowState) {
+    if (state.step === 'done') {
+      const login = loginResult(state);
+      logger.info({ event: 'signin.completed', accountId: login.accountId, amr: login.amr, acr: login.acr, ip: ctx.ip });
+      const returnTo = await provider.interactionResult(ctx.req, ctx.res, { login }, { mergeWithLastSubmission: false });
+      ctx.status = 303;
+      ctx.redirect(returnTo);
+      return;
+    }
+    if (state.step === 'unmet') {
+      logger.info({ event: 'signin.unmet', accountId: state.accountId, required: state.requiredAcr, ip: ctx.ip });
+      const returnTo = await provider.interactionResult(
+        ctx.req,
+        ctx.res,
+        { error: 'unmet_authentication_requirements', error_description: 'the requested authentication level cannot be reached for this account' },
+        { mergeWithLastSubmission: false },
+      );
+      ctx.status = 303;
+      ctx.redirect(returnTo);
+      return;
+    }
+    let entered = state;
+    let error: StepError | undefined;
+    if (state.step !== 'password') {
+      try {
+        entered = await enter(ctx, state, await accountOf(state));
+      } catch (caught) {
+        error = asStepError(caught);
+        if (!error) throw caught;
+      }
+    }
+    await saveFlowState(interaction as never, entered);
+    if (error) {
+      await render(ctx, interaction, entered, error);
+      return;
+    }
+    // Post/redirect/get: a reload never re-submits a code.
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${interaction.uid}`);
+  }
+
+  async function move(ctx: Context, interaction: Interaction, state: FlowState, event: FlowEvent, account: Account) {
+    const { facts } = await factsFor(account);
+    await settle(ctx, interaction, transition(state, event, facts));
+  }
+
+  const handlers: Record<Action, (ctx: Context, interaction: Interaction, state: FlowState) => Promise<void>> = {
+    async login(ctx, interaction, state) {
+      const parsed = loginForm.safeParse(ctx.request.body ?? {});
+      if (!parsed.success) throw new AppError('bad_request', 400);
+      const { email, password } = parsed.data;
+      const result = await passwords.verify({ email, password, clientIp: ctx.ip, deviceId: deviceCookie.deviceFor(ctx, email) });
+      if (!result.ok) {
+        const error =
+          result.reason === 'throttled'
+            ? { status: 429, text: message('throttled', { minutes: String(Math.max(1, Math.ceil((result.retryAt - clock.now()) / 60_000))) }) }
+            : { status: 401, text: message('invalid_credentials') };
+        await render(ctx, interaction, state, error, { email });
+        return;
+      }
+      deviceCookie.remember(ctx, email);
+      const proof: Proof = { method: 'pwd', at: clock.now() };
+      await move(ctx, interaction, state, { type: 'password_verified', accountId: result.account.id, proof }, result.account);
+    },
+
+    async passkey(ctx, interaction, state) {
+      if (!deps.passkeys) throw new AppError('not_found', 404);
+      const input = formInput(ctx);
+      try {
+        const { accountId, proof } = await deps.passkeys.verifyPasskey(input.credential, pending.open(state));
+        const account = await accounts.findById(accountId);
+        // The same answer as a wrong passkey: a disabled account reveals nothing more here.
+        if (!account || account.disabled) throw new AppError('webauthn_failed', 400);
+        logger.info({ event: 'signin.passkey', accountId, ip: ctx.ip });
+        await move(ctx, interaction, { ...state, pending: undefined }, { type: 'passkey_verified', accountId, proof }, account);
+      } catch (caught) {
+        const error = asStepError(caught);
+        if (!error) throw caught;
+        // A used or expired challenge can never verify: the page gets a new one.
+        const renewed = pending.seal(state, (await deps.passkeys.passkeyOptions()).pending);
+        await saveFlowState(interaction as never, renewed);
+        await render(ctx, interaction, renewed, error);
+      }
+    },
+
+    async factor(ctx, interaction, state) {
+      const input = formInput(ctx);
+      const account = await accountOf(state);
+      if (input.action === 'other') return move(ctx, interaction, state, { type: 'choose_other' }, account);
+      const factor = (await registry.configuredFor(account)).find((f) => f.id === state.factorId);
+      if (!factor) throw new AppError('interaction_expired', 400);
+      const module = moduleFor(factor.kind);
+      const env = envFor(ctx, account);
+      try {
+        if (input.action === 'resend') {
+          const challenge = await module.challenge(env, factor);
+          const next = challenge.pending ? pending.seal(state, challenge.pending) : state;
+          await saveFlowState(interaction as never, next);
+          ctx.status = 303;
+          ctx.redirect(`/interaction/${interaction.uid}`);
+          return;
+        }
+        const proof = await module.verify(env, factor, input, pending.open(state));
+        await move(ctx, interaction, state, { type: 'factor_verified', proof }, account);
+      } catch (caught) {
+        const error = asStepError(caught);
+        if (!error) throw caught;
+        if (caught instanceof AppError && (caught.code === 'wrong_code' || caught.code === 'webauthn_failed')) {
+          logger.info({ event: 'factor.failed', accountId: account.id, factorId: factor.id, kind: factor.kind, ip: ctx.ip });
+        }
+        let shown = state;
+        if (factor.kind === 'webauthn') {
+          // A WebAuthn challenge is single use: answer the next try with a new one.
+          const challenge = await module.challenge(env, factor);
+          shown = challenge.pending ? pending.seal(state, challenge.pending) : state;
+          await saveFlowState(interaction as never, shown);
+        }
+        await render(ctx, interaction, shown, error);
+      }
+    },
+
+    async choose(ctx, interaction, state) {
+      const input = formInput(ctx);
+      const account = await accountOf(state);
+      const { facts } = await factsFor(account);
+      if (!facts.factors.some((f) => f.id === input.factor_id)) throw new AppError('bad_request', 400);
+      await settle(ctx, interaction, transition(state, { type: 'factor_chosen', factorId: input.factor_id! }, facts));
+    },
+
+    async 'enrol-choose'(ctx, interaction, state) {
+      const input = formInput(ctx);
+      const account = await accountOf(state);
+      const { facts } = await factsFor(account);
+      const kind = enrollableFor(state.requiredAcr, facts).find((k) => k === input.kind);
+      if (!kind) throw new AppError('bad_request', 400);
+      await settle(ctx, interaction, transition(state, { type: 'enrol_chosen', kind }, facts));
+    },
+
+    async enrol(ctx, interaction, state) {
+      const input = formInput(ctx);
+      const account = await accountOf(state);
+      const module = moduleFor(state.enrolKind!);
+      const env = envFor(ctx, account);
+      if (input.action === 'back') return move(ctx, interaction, state, { type: 'choose_other' }, account);
+      try {
+        if (input.action === 'restart') {
+          await saveFlowState(interaction as never, { ...state, pending: undefined });
+          ctx.status = 303;
+          ctx.redirect(`/interaction/${interaction.uid}`);
+          return;
+        }
+        if (input.action === 'begin') {
+          const started = pending.seal(state, await module.beginEnrolment(env, input));
+          await saveFlowState(interaction as never, started);
+          ctx.status = 303;
+          ctx.redirect(`/interaction/${interaction.uid}`);
+          return;
+        }
+        const open = pending.open(state);
+        if (input.action !== 'finish' || !open) throw new AppError('bad_request', 400);
+        const { factor, proof } = await module.finishEnrolment(env, open, input);
+        logger.info({ event: 'factor.added', accountId: account.id, factorId: factor.id, kind: factor.kind, ip: ctx.ip, during: 'sign-in' });
+        await notifyFactorAdded(account, module.describe(factor), ctx);
+        await move(ctx, interaction, state, { type: 'enrol_finished', proof }, account);
+      } catch (caught) {
+        const error = asStepError(caught);
+        if (!error) throw caught;
+        await render(ctx, interaction, state, error, { number: input.number, country: input.country });
+      }
+    },
+  };
+
+  const notifyFactorAdded = (account: Account, detail: string, ctx: Context) =>
+    deps.notifier.notify(account, 'factor-added', detail, { ip: ctx.ip, userAgent: ctx.get('user-agent') });
+
+  const formInput = (ctx: Context): FormInput => {
+    const parsed = stepForm.safeParse(ctx.request.body ?? {});
+    if (!parsed.success) throw new AppError('bad_request', 400);
+    return parsed.data;
+  };
+
+  return {
+    async show(ctx, interaction) {
+      let state = await current(ctx, interaction);
+      if (state.step === 'done' || state.step === 'unmet') return settle(ctx, interaction, state);
+      if (state.step === 'password' && deps.passkeys && !pending.open(state)) {
+        // A fresh discoverable-credential challenge for "Sign in with a passkey".
+        state = pending.seal(state, (await deps.passkeys.passkeyOptions()).pending);
+        await saveFlowState(interaction as never, state);
+      }
+      await render(ctx, interaction, state);
+    },
+    async handle(ctx, interaction, action) {
+      const state = await current(ctx, interaction);
+      if (state.step === 'unmet') return settle(ctx, interaction, state);
+      if (ACTION_STEPS[action] !== state.step) throw new AppError('step_mismatch', 409);
+      await handlers[action](ctx, interaction, state);
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import type { Account } from '../../src/store/ports.js';
+import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { Browser } from '../support/browser.js';
+import { openSignIn, submitPassword } from '../support/flow.js';
+import { codeIn, lastOutboxMessage } from '../support/outbox.js';
+import { redisBackedStores, redisUrlForTests, sharedSqlite } from '../support/redis.js';
+import { authorizationRequest, discover, registerWebClient } from '../support/rp.js';
+
+const redisUrl = await redisUrlForTests('second-factor concurrency');
+
+interface Backend {
+  name: string;
+  /** Two app instances on one store (one on SQLite: the same in-memory database). */
+  start(): Promise<{ apps: [TestApp, TestApp]; close(): Promise<void> }>;
+}
+
+const backends: Backend[] = [
+  {
+    name: 'the embedded SQLite store',
+    async start() {
+      const shared = sharedSqlite();
+      const apps: [TestApp, TestApp] = [await startTestApp({ stores: shared, keepStores: true }), await startTestApp({ stores: shared, keepStores: true })];
+      return {
+        apps,
+        async close() {
+          await Promise.all(apps.map((a) => a.close()));
+          await shared.close();
+        },
+      };
+    },
+  },
+];
+if (redisUrl) {
+  backends.push({
+    name: 'Redis',
+    async start() {
+      const longLived = sharedSqlite();
+      const redis = redisBackedStores(redisUrl, longLived);
+      const apps: [TestApp, TestApp] = [
+        await startTestApp({ stores: redis.stores, keepStores: true }),
+        await startTestApp({ stores: redis.stores, keepStores: true }),
+      ];
+      return {
+        apps,
+        async close() {
+          await Promise.all(apps.map((a) => a.close()));
+          await redis.close();
+          await longLived.close();
+        },
+      };
+    },
+  });
+}
+
+const PARALLEL = 50;
+
+describe.each(backends)('second-factor codes under $name', ({ start }) => {
+  let apps: [TestApp, TestApp];
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    ({ apps, close } = await start());
+  });
+  afterAll(() => close());
+
+  /** An account with an email-code factor, enrolled through its module (the console's path). */
+  async function accountWithEmailCodes(email: string, codesTo: string): Promise<Account> {
+    const account = await createUser(apps[0], email);
+    const module = apps[0].container.factorRegistry.module('email')!;
+    const env = { account, ip: '127.0.0.1', now: Date.now() };
+    const pending = await module.beginEnrolment(env, { email: codesTo });
+    await module.finishEnrolment(env, pending, { code: codeIn(await lastOutboxMessage(apps[0], codesTo)) });
+    return account;
+  }
+
+  /** A sign-in on `app` past the password, at the email-code step; returns how to post a code. */
+  async function atCodeStep(app: TestApp, email: string) {
+    const config = await discover(app, await registerWebClient(app));
+    const browser = new Browser(app.url);
+    const page = await submitPassword(browser, await openSignIn(browser, (await authorizationRequest(config, 'openid')).url), email);
+    expect(page.text).toContain('We sent a code to');
+    const uid = page.url.split('/').pop()!;
+    const csrf = page.text.match(/name="_csrf" value="([^"]+)"/)![1]!;
+    return { browser, post: (code: string) => browser.post(`/interaction/${uid}/factor`, { _csrf: csrf, action: 'verify', code }) };
+  }
+
+  test(`one code submitted ${PARALLEL} times in parallel succeeds once`, async () => {
+    await accountWithEmailCodes('parallel@example.com', 'parallel-codes@example.org');
+    const step = await atCodeStep(apps[0], 'parallel@example.com');
+    const code = codeIn(await lastOutboxMessage(apps[0], 'parallel-codes@example.org'));
+    const answers = await Promise.all(Array.from({ length: PARALLEL }, () => step.post(code)));
+    const finished = answers.filter((a) => a.status === 303 && a.location?.includes('/auth/'));
+    expect(finished).toHaveLength(1);
+    expect(answers.every((a) => a.status < 500)).toBe(true);
+  });
+
+  test('wrong codes lock the factor for every instance: 5 free, the 6th waits, wherever it is sent', async () => {
+    await accountWithEmailCodes('guesses@example.com', 'guesses-codes@example.org');
+    const first = await atCodeStep(apps[0], 'guesses@example.com');
+    const second = await atCodeStep(apps[1], 'guesses@example.com');
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await (i % 2 === 0 ? first : second).post('000001')).status);
+    expect(statuses).toEqual([400, 400, 400, 400, 400, 429]);
+    // Even the right code now waits: the lock is not fooled by a correct guess.
+    const code = codeIn(await lastOutboxMessage(apps[1], 'guesses-codes@example.org'));
+    expect((await second.post(code)).status).toBe(429);
+  });
+});
+
