@@ -11,6 +11,7 @@ import { anonymousRateLimit } from './http/rate-limit.js';
 import { providerRoutes } from './http/provider-routes.js';
 import { securityHeaders } from './http/security-headers.js';
 import { interactionRoutes } from './interaction/routes.js';
+import { passwordRoutes } from './interaction/password-routes.js';
 import { accountRoutes } from './account/routes.js';
 
 /** Builds the HTTP application from a container: middleware order, routers, then the provider. No I/O. */
@@ -40,6 +41,7 @@ export function buildApp(c: Container): Koa {
       consents: c.stores.consents,
       signIn: c.signInFlow,
     }),
+    passwordRoutes({ views: c.views, csrf: c.csrf, reset: c.passwordReset }),
     accountRoutes({
       provider: c.provider,
       views: c.views,

@@ -34,6 +34,9 @@ import { totpFactor } from './factors/totp/factor.js';
 import { webauthnFactor, type WebAuthnFactor } from './factors/webauthn/factor.js';
 import { createSecurityNotifier, type SecurityNotifier } from './accounts/security-notifier.js';
 import { createSignInDispatcher, type SignInDispatcher } from './interaction/dispatcher.js';
+import { createPasswordPolicy } from './accounts/password-policy.js';
+import { createPasswordReset, type PasswordReset } from './accounts/password-reset.js';
+import { createSignUp } from './accounts/sign-up.js';
 
 /** The name authenticator apps show above the code: the issuer's host. */
 function issuerName(issuer: string): string {
@@ -65,6 +68,8 @@ export interface Container {
   notifier: SecurityNotifier;
   /** The sign-in flow's dispatcher (the login prompt's pages). */
   signInFlow: SignInDispatcher;
+  /** "Forgot password": reset links by email. */
+  passwordReset: PasswordReset;
   close(): Promise<void>;
 }
 
@@ -134,7 +139,9 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     const provider = createProvider({ issuer: config.issuer, keys, box, stores, views, firstParty: consoleClient(config.issuer) });
     const hasher = options.hasher ? options.hasher(argon2Hasher()) : argon2Hasher();
     const factorLimits = createFactorLimits({ counters: stores.counters, clock });
-    const codes = createOneTimeCodes({ oneTime: stores.oneTime, hasher: createCodeHasher(secret), clock });
+    const codeHasher = createCodeHasher(secret);
+    const codes = createOneTimeCodes({ oneTime: stores.oneTime, hasher: codeHasher, clock });
+    const passwordPolicy = createPasswordPolicy();
     const webauthn = webauthnFactor({ factors: stores.factors, oneTime: stores.oneTime, limits: factorLimits, box, issuer: config.issuer, rpName: 'Latchkey', clock });
     const factorModules = [
       totpFactor({ factors: stores.factors, box, limits: factorLimits, issuerName: issuerName(config.issuer) }),
@@ -145,6 +152,19 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     const factorRegistry = createFactorRegistry({ factors: stores.factors, modules: factorModules });
     const notifier = createSecurityNotifier({ mail: delivery.mail, clock, logger });
     const signIn = createPasswordSignIn({ accounts: stores.accounts, counters: stores.counters, hasher, clock, logger });
+    const signUp = createSignUp({ accounts: stores.accounts, hasher, passwords: passwordPolicy, codes, limits: factorLimits, mail: delivery.mail, logger });
+    const passwordReset = createPasswordReset({
+      accounts: stores.accounts,
+      oneTime: stores.oneTime,
+      counters: stores.counters,
+      codeHasher,
+      hasher,
+      passwords: passwordPolicy,
+      mail: delivery.mail,
+      notifier,
+      clock,
+      logger,
+    });
     const deviceCookie = createDeviceCookie(createDeviceTokens({ key: deriveKey(secret, 'device-token'), clock }), { secure: https });
     return {
       config,
@@ -157,7 +177,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       hasher,
       signIn,
       deviceCookie,
-      accounts: createAccountService({ accounts: stores.accounts, hasher }),
+      accounts: createAccountService({ accounts: stores.accounts, hasher, passwords: passwordPolicy }),
       clients: createClientService({ clients: stores.clients, provider, box }),
       delivery,
       box,
@@ -176,9 +196,11 @@ export async function buildContainer(config: Config, options: ContainerOptions =
         passkeys: webauthn,
         box,
         notifier,
+        signUp,
         clock,
         logger,
       }),
+      passwordReset,
       close: async () => {
         delivery.close();
         await stores.close();

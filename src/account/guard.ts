@@ -47,7 +47,8 @@ export interface ConsoleGuards {
   renderReauth(ctx: Context, returnTo: string, reason?: 'expired' | 'too_weak'): void;
 }
 
-const csrfBinding = (session: ConsoleSession) => `account:${session.id}`;
+/** Console forms' CSRF tokens are bound to the console session: a token from before a sign-in is void after it. */
+export const csrfBinding = (session: ConsoleSession): string => `account:${session.id}`;
 
 /**
  * The console's guards. Security rule "one gate for every change to sign-in methods":
@@ -80,7 +81,7 @@ export function createConsoleGuards(deps: {
     });
   };
 
-  const hasFactors = async (account: Account) => (await registry.configuredFor(account)).length > 0;
+  const hasFactors = async (account: Account) => (await registry.enrolledFor(account)).length > 0;
 
   const signedIn: Middleware = async (ctx: Context, next: Next) => {
     const session = await sessions.current(ctx);

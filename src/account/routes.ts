@@ -20,17 +20,15 @@ import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID } from './console-client.js';
 import { createConsoleSessions } from './console-session.js';
 import { elevatedUntil, reauthAcr } from './elevation.js';
 import { createEnrolmentSeal, enrolmentExpired, type Enrolment } from './enrolment.js';
-import { consoleUser, createConsoleGuards, recordChange } from './guard.js';
+import { consoleUser, createConsoleGuards, csrfBinding, recordChange } from './guard.js';
 import { createConsoleLogin, safeReturnPath } from './login-state.js';
 
-/**
- * Kinds the console has pages for. WebAuthn needs its browser script on the enrolment page,
- * which these server-rendered pages do not carry yet.
- */
-const CONSOLE_KINDS: readonly FactorKind[] = ['totp', 'phone', 'email'];
+/** Kinds the console has pages for, in the registry's order. */
+const CONSOLE_KINDS: readonly FactorKind[] = ['totp', 'webauthn', 'phone', 'email'];
 
-const KIND_HINTS: Partial<Record<FactorKind, string>> = {
+const KIND_HINTS: Record<FactorKind, string> = {
   totp: 'A code from an app such as Google Authenticator or 1Password',
+  webauthn: 'A security key, or your device’s fingerprint, face or PIN',
   phone: 'A code by text message or phone call',
   email: 'A code by email',
 };
@@ -43,8 +41,8 @@ const DONE_NOTICES: Record<string, string> = {
   removed: 'The sign-in method was removed.',
 };
 
-/** Every console form: a few short strings (a repeated field arrives as an array and is refused). */
-const formSchema = z.record(z.string().max(64), z.string().max(1024));
+/** Every console form: a few strings, a WebAuthn response the longest (a repeated field arrives as an array and is refused). */
+const formSchema = z.record(z.string().max(64), z.string().max(8192));
 /** A name people give a method: visible text only (no control or bidi-override characters, which could disguise it in lists and emails). */
 const labelSchema = z
   .string()
@@ -53,7 +51,8 @@ const labelSchema = z
   .max(64)
   .regex(/^[^\p{Cc}\p{Cf}]*$/u);
 
-const PAGE_ERRORS = (error: unknown): { status: number; text: string } | undefined =>
+/** An error the page itself shows (wrong code, invalid number, cannot send), rather than an error page. */
+const shownOnPage = (error: unknown): { status: number; text: string } | undefined =>
   error instanceof AppError && (error.status < 500 || error.code === 'delivery_failed') && error.code !== 'csrf_failed'
     ? { status: error.status, text: message(error.code as MessageKey, error.details) }
     : undefined;
@@ -91,7 +90,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   const router = new Router();
 
   const env = (ctx: Context, account: Account): FactorEnv => ({ account, ip: ctx.ip, now: clock.now() });
-  const hasFactors = async (account: Account) => (await registry.configuredFor(account)).length > 0;
+  const hasFactors = async (account: Account) => (await registry.enrolledFor(account)).length > 0;
 
   const render = (ctx: Context, page: string, data: { title: string; [key: string]: unknown }, status = 200) => {
     ctx.status = status;
@@ -119,6 +118,14 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     const module = factor && registry.module(factor.kind);
     if (!factor || !module) throw new AppError('not_found', 404);
     return { factor, module };
+  };
+
+  /** One of this account's phone factors, while phone codes can be sent, or 404. */
+  const ownPhone = async (ctx: Context) => {
+    const found = await ownFactor(consoleUser(ctx).account, ctx.params.id!);
+    if (found.factor.kind !== 'phone') throw new AppError('not_found', 404);
+    enrollableModule('phone');
+    return found;
   };
 
   const beginPage = (ctx: Context, module: FactorModule, extra: { action: string; heading: string; error?: string; status?: number; number?: string; country?: string; email?: string }) => {
@@ -173,7 +180,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       const pending = await module.beginEnrolment(env(ctx, account), fields);
       await sessions.save(enrolments.seal(session, { kind: module.kind, pending, startedAt: clock.now(), replaces }));
     } catch (error) {
-      const shown = PAGE_ERRORS(error);
+      const shown = shownOnPage(error);
       if (!shown) throw error;
       beginPage(ctx, module, { action: formAction, heading, error: shown.text, status: shown.status, number: fields.number, country: fields.country, email: fields.email });
       return;
@@ -231,7 +238,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   router.post('/account/signout', form, async (ctx) => {
     const session = await sessions.current(ctx);
     if (session) {
-      deps.csrf.verify(ctx, `account:${session.id}`);
+      deps.csrf.verify(ctx, csrfBinding(session));
       await sessions.end(ctx, session);
       logger.info({ event: 'console.signout', accountId: session.accountId, ip: ctx.ip }, 'console signed out');
     }
@@ -318,7 +325,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     try {
       added = (await module.finishEnrolment(env(ctx, account), enrolment.pending, fields)).factor;
     } catch (error) {
-      const shown = PAGE_ERRORS(error);
+      const shown = shownOnPage(error);
       if (!shown) throw error;
       await confirmPage(ctx, module, enrolment, shown);
       return;
@@ -360,7 +367,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   router.get('/account/security/factors/:id/remove', signedIn, elevatedPage, async (ctx) => {
     const { account } = consoleUser(ctx);
     const { factor, module } = await ownFactor(account, ctx.params.id!);
-    const others = (await registry.configuredFor(account)).filter((f) => f.id !== factor.id);
+    const others = (await registry.enrolledFor(account)).filter((f) => f.id !== factor.id);
     render(ctx, 'remove', { title: 'Remove a sign-in method', id: factor.id, name: factor.label ?? module.title, description: module.describe(factor), last: others.length === 0 });
   });
 
@@ -384,13 +391,6 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     const { factor, module } = await ownPhone(ctx);
     await begin(ctx, module, factor.id, `/account/security/factors/${factor.id}/change`, 'Change your phone number');
   });
-
-  const ownPhone = async (ctx: Context) => {
-    const found = await ownFactor(consoleUser(ctx).account, ctx.params.id!);
-    if (found.factor.kind !== 'phone') throw new AppError('not_found', 404);
-    enrollableModule('phone');
-    return found;
-  };
 
   return router;
 }

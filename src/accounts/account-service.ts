@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { DuplicateError, type Account, type AccountStore } from '../store/ports.js';
-import { passwordProblem, type PasswordHasher } from './password.js';
+import type { PasswordHasher } from './password.js';
+import type { PasswordPolicy } from './password-policy.js';
 import { normalizeEmail } from './password-sign-in.js';
 
 const emailSchema = z.email();
@@ -18,14 +19,14 @@ export interface AccountService {
   list(): Promise<Account[]>;
 }
 
-export function createAccountService(deps: { accounts: AccountStore; hasher: PasswordHasher }): AccountService {
+export function createAccountService(deps: { accounts: AccountStore; hasher: PasswordHasher; passwords: PasswordPolicy }): AccountService {
   return {
     async create(input) {
       const email = normalizeEmail(input.email);
       if (!emailSchema.safeParse(email).success) throw new AppError('invalid_email', 400);
-      const problem = passwordProblem(input.password);
-      if (problem) throw new AppError(problem, 400);
       const name = input.name?.trim() || null;
+      // The same rules as sign-up and password reset (password-policy.ts): PasswordRefused.
+      deps.passwords.check(input.password, [email, name ?? '']);
       try {
         return await deps.accounts.create({
           email,

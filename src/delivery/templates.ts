@@ -6,6 +6,11 @@ import { formatUtc, PURPOSES, securityHeadline, spellDigits, type SecurityEvent,
 /** Every email template and the data it needs. */
 export interface EmailTemplates {
   'verification-code': { code: string; purpose: VerificationPurpose; minutes: number };
+  /**
+   * The answer to "Forgot password": `path` (the reset link, under the issuer) when the
+   * address has an active account, none when it has not (the request is answered either way).
+   */
+  'password-reset': { path?: string; minutes: number };
   'security-notification': {
     event: SecurityEvent;
     /** Names what changed, e.g. "authenticator app" or "+44 •••• 123". */
@@ -28,7 +33,7 @@ export type EmailTemplate = keyof EmailTemplates;
 export type PhoneTemplate = keyof PhoneTemplates;
 
 // Runtime lists of the names above; `satisfies` keeps them in step with the interfaces.
-const EMAIL_TEMPLATES = Object.keys({ 'verification-code': 1, 'security-notification': 1 } satisfies Record<EmailTemplate, 1>);
+const EMAIL_TEMPLATES = Object.keys({ 'verification-code': 1, 'password-reset': 1, 'security-notification': 1 } satisfies Record<EmailTemplate, 1>);
 const PHONE_TEMPLATES = Object.keys({ 'sms-code': 1, 'voice-code': 1 } satisfies Record<PhoneTemplate, 1>);
 
 export interface RenderedEmail {

@@ -5,7 +5,7 @@
  */
 
 /** What a verification code is for. */
-export type VerificationPurpose = 'sign-up' | 'sign-in' | 'backup-method' | 'recovery' | 'email-change';
+export type VerificationPurpose = 'sign-up' | 'sign-up-existing' | 'sign-in' | 'factor-setup' | 'backup-method' | 'recovery' | 'email-change';
 
 /** A change to how someone signs in, reported to them by email. */
 export type SecurityEvent =
@@ -33,7 +33,19 @@ export const PURPOSES = {
     action: 'confirm the email address of your new Latchkey account',
     ifNotYou: 'If you did not ask for this, ignore this email: no account is created without this code.',
   },
+  // Sent instead of 'sign-up' when the address already has an account: the same code and
+  // the same page follow, so only the inbox's owner learns that the account exists.
+  'sign-up-existing': {
+    action:
+      'continue. This email address already has a Latchkey account, so no new account will be created: after the code you can sign in, or reset your password if you forgot it',
+    ifNotYou:
+      'Someone tried to create a new Latchkey account with your email address. If it was not you, ignore this email: your account is unchanged, and the code is useless without access to your inbox.',
+  },
   'sign-in': { action: 'finish signing in', ifNotYou: PASSWORD_KNOWN },
+  'factor-setup': {
+    action: 'confirm this address for sign-in codes on your Latchkey account',
+    ifNotYou: 'If you did not ask for this, ignore this email: the address is not added without this code.',
+  },
   'backup-method': {
     action: 'confirm this address as the backup method of your Latchkey account',
     ifNotYou: 'If you did not ask for this, ignore this email: the address is not added without this code.',

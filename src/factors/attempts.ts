@@ -9,13 +9,14 @@ const HOUR = 60 * MINUTE;
 /**
  * Wrong answers to one factor of one account: 5 free, then a wait doubling from 30 s to 15
  * minutes, and from the 30th consecutive failure one attempt a day — a hard cap far under
- * NIST's 100. Counted across every flow and instance (the key has no flow in it); forgotten
- * a day after the last counted failure, and reset by a right answer.
+ * NIST's 100. Counted across every flow and instance (the key has no flow in it); reset by a
+ * right answer, and forgotten only after a week without a counted failure, so the daily
+ * wait really repeats instead of handing out 5 free tries again the next day.
  */
 export const FACTOR_ATTEMPT_LIMIT: CounterLimit = {
   free: 5,
   waitsMs: [0.5 * MINUTE, MINUTE, 2 * MINUTE, 4 * MINUTE, 8 * MINUTE, ...Array<number>(19).fill(15 * MINUTE), 24 * HOUR],
-  ttlMs: 24 * HOUR,
+  ttlMs: 7 * 24 * HOUR,
 };
 
 /** Codes sent, per account, per destination and per client IP (SMS-pumping protection). */

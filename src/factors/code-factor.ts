@@ -26,7 +26,8 @@ export interface CodeChannel {
   /** The factor's stored data for a confirmed destination. */
   dataFor(destination: CodeDestination): Record<string, unknown>;
   describe(factor: Factor): string;
-  send(destination: CodeDestination, code: string): Promise<void>;
+  /** `setup`: confirming a destination being enrolled; `sign-in`: answering the factor. */
+  send(destination: CodeDestination, code: string, purpose: 'setup' | 'sign-in'): Promise<void>;
 }
 
 /**
@@ -37,9 +38,9 @@ export interface CodeChannel {
  */
 export function codeFactor(channel: CodeChannel, deps: { factors: FactorStore; codes: OneTimeCodes; limits: FactorLimits }): FactorModule {
   const { factors, codes, limits } = deps;
-  const sendCode = async (env: FactorEnv, key: string, destination: CodeDestination) => {
+  const sendCode = async (env: FactorEnv, key: string, destination: CodeDestination, purpose: 'setup' | 'sign-in') => {
     await limits.reserveSend(env.account.id, destination.address, env.ip);
-    await channel.send(destination, await codes.issue(key));
+    await channel.send(destination, await codes.issue(key), purpose);
   };
   const proofFor = (destination: CodeDestination, factorId: string, at: number): Proof => ({
     method: destination.method,
@@ -59,7 +60,7 @@ export function codeFactor(channel: CodeChannel, deps: { factors: FactorStore; c
 
     async beginEnrolment(env, input) {
       const destination = await channel.destinationFromForm(env, input);
-      await sendCode(env, enrolKey(env, destination), destination);
+      await sendCode(env, enrolKey(env, destination), destination, 'setup');
       return { ...destination };
     },
     async enrolmentView(_env, pending) {
@@ -79,7 +80,7 @@ export function codeFactor(channel: CodeChannel, deps: { factors: FactorStore; c
 
     async challenge(env, factor) {
       const destination = channel.destinationOf(factor);
-      await sendCode(env, factorKey(env, factor), destination);
+      await sendCode(env, factorKey(env, factor), destination, 'sign-in');
       return { view: { masked: destination.masked, method: destination.method, sent: true }, pending: { sentAt: env.now } };
     },
     async challengeView(_env, factor, pending) {

@@ -5,6 +5,12 @@ export interface FactorRegistry {
   module(kind: FactorKind): FactorModule | undefined;
   /** Kinds this deployment can set up now, in the order they are offered. */
   enrollable(): FactorKind[];
+  /**
+   * Every factor the account has enrolled (whether this deployment can use it now or not):
+   * what decides that 2FA is on. A factor whose channel was unconfigured still counts, so a
+   * configuration change never turns an account's sign-in into a password-only one.
+   */
+  enrolledFor(account: Account): Promise<Factor[]>;
   /** The account's factors whose module is registered and available ("Authenticate a different way"). */
   configuredFor(account: Account): Promise<Factor[]>;
 }
@@ -14,6 +20,9 @@ export function createFactorRegistry(deps: { factors: FactorStore; modules: Fact
   return {
     module: (kind) => byKind.get(kind),
     enrollable: () => deps.modules.filter((m) => m.available()).map((m) => m.kind),
+    async enrolledFor(account) {
+      return (await deps.factors.listForAccount(account.id)).filter((f) => byKind.has(f.kind));
+    },
     async configuredFor(account) {
       const all = await deps.factors.listForAccount(account.id);
       return all.filter((f) => byKind.get(f.kind)?.available());

@@ -2,9 +2,11 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import type { PasswordSignIn } from '../accounts/password-sign-in.js';
+import { PasswordRefused } from '../accounts/password-policy.js';
+import { parsePendingSignUp, type SignUp } from '../accounts/sign-up.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
-import type { FactorEnv, FactorModule, FormInput } from '../factors/factor.js';
+import { typedCode, type FactorEnv, type FactorModule, type FormInput } from '../factors/factor.js';
 import { countryPrefixes } from '../factors/phone/factor.js';
 import type { FactorRegistry } from '../factors/registry.js';
 import type { Proof } from '../factors/assurance.js';
@@ -13,6 +15,7 @@ import type { DeviceCookie } from '../http/device-cookie.js';
 import type { Views } from '../http/views.js';
 import { message, type MessageKey } from '../messages.js';
 import { requiredAcr } from '../oidc/acr-policy.js';
+import { promptsCreate } from '../oidc/create-prompt.js';
 import type { Account, AccountStore, Factor } from '../store/ports.js';
 import type { Logger } from 'pino';
 import { createPendingSeal, readFlowState, saveFlowState } from './flow-store.js';
@@ -20,6 +23,7 @@ import {
   enrollableFor,
   loginResult,
   startSignIn,
+  startSignUp,
   startStepUp,
   transition,
   type FlowEvent,
@@ -39,6 +43,10 @@ export const ACTION_STEPS = {
   choose: 'choose_factor',
   'enrol-choose': 'enrol_required',
   enrol: 'enrol',
+  'signup-start': 'password',
+  signup: 'signup',
+  'signup-code': 'signup_code',
+  'signup-taken': 'signup_taken',
 } as const satisfies Record<string, Step>;
 export type Action = keyof typeof ACTION_STEPS;
 
@@ -92,6 +100,8 @@ export function createSignInDispatcher(deps: {
   passkeys?: WebAuthnFactor;
   box: SecretBox;
   notifier: SecurityNotifier;
+  /** Create account (steps signup, signup_code, signup_taken). */
+  signUp: SignUp;
   clock: Clock;
   logger: Pick<Logger, 'info' | 'warn'>;
 }): SignInDispatcher {
@@ -110,8 +120,13 @@ export function createSignInDispatcher(deps: {
   };
 
   const factsFor = async (account: Account): Promise<{ facts: FlowFacts; factors: Factor[] }> => {
+    const enrolled = await registry.enrolledFor(account);
     const factors = await registry.configuredFor(account);
-    return { factors, facts: { factors: factors.map((f) => ({ id: f.id, kind: f.kind })), enrollable: registry.enrollable() } };
+    const usable = new Set(factors.map((f) => f.id));
+    return {
+      factors,
+      facts: { factors: enrolled.map((f) => ({ id: f.id, kind: f.kind, usable: usable.has(f.id) })), enrollable: registry.enrollable() },
+    };
   };
 
   const moduleFor = (kind: Factor['kind']): FactorModule => {
@@ -121,6 +136,10 @@ export function createSignInDispatcher(deps: {
   };
 
   const envFor = (ctx: Context, account: Account): FactorEnv => ({ account, ip: ctx.ip, now: clock.now() });
+
+  /** Facts for events that need none (the sign-up steps come before any account). */
+  const noFacts = (): FlowFacts => ({ factors: [], enrollable: registry.enrollable() });
+  const beforeAccount = (step: Step) => step === 'password' || step === 'signup' || step === 'signup_code' || step === 'signup_taken';
 
   /** The proofs a signed-in session already holds, for a step-up (only the password is carried over). */
   const sessionProofs = (interaction: Interaction): Proof[] => {
@@ -143,7 +162,7 @@ export function createSignInDispatcher(deps: {
     const reasons = interaction.prompt.reasons;
     const accountId = interaction.session?.accountId;
     const stepUpOnly = accountId && requiredLevel && reasons.every((r) => r === 'acr_unmet');
-    let state = startSignIn(interaction.uid, requiredLevel);
+    let state = interaction.prompt.name === 'create' ? startSignUp(interaction.uid, requiredLevel) : startSignIn(interaction.uid, requiredLevel);
     if (stepUpOnly) {
       const proofs = sessionProofs(interaction);
       const account = await accounts.findById(accountId);
@@ -190,6 +209,23 @@ export function createSignInDispatcher(deps: {
         passkey: passkey ? { view: await deps.passkeys!.passkeyView(passkey as WebAuthnPending) } : undefined,
         ...extra,
       });
+      return;
+    }
+    if (state.step === 'signup') {
+      const hint = typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : undefined;
+      ctx.body = views.render('signup', { title: 'Create account', ...base, email: hint, ...extra });
+      return;
+    }
+    if (state.step === 'signup_code') {
+      const open = pending.open(state);
+      const signUp = parsePendingSignUp(open);
+      if (!signUp) throw new AppError('interaction_expired', 400);
+      ctx.body = views.render('signup-code', { title: 'Enter code', ...base, email: signUp.email, resent: open?.resent === true });
+      return;
+    }
+    if (state.step === 'signup_taken') {
+      const email = pending.open(state)?.email;
+      ctx.body = views.render('signup-taken', { title: 'This email address is already in use', ...base, text: message('email_in_use', { email: String(email ?? '') }) });
       return;
     }
     const account = await accountOf(state);
@@ -254,7 +290,9 @@ export function createSignInDispatcher(deps: {
     if (state.step === 'done') {
       const login = loginResult(state);
       logger.info({ event: 'signin.completed', accountId: login.accountId, amr: login.amr, acr: login.acr, ip: ctx.ip });
-      const returnTo = await provider.interactionResult(ctx.req, ctx.res, { login }, { mergeWithLastSubmission: false });
+      // prompt=create is answered by this flow whichever way it ended (created, or signed in instead).
+      const result = promptsCreate(interaction.params) ? { login, create: {} } : { login };
+      const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
       ctx.status = 303;
       ctx.redirect(returnTo);
       return;
@@ -273,7 +311,7 @@ export function createSignInDispatcher(deps: {
     }
     let entered = state;
     let error: StepError | undefined;
-    if (state.step !== 'password') {
+    if (!beforeAccount(state.step)) {
       try {
         entered = await enter(ctx, state, await accountOf(state));
       } catch (caught) {
@@ -417,8 +455,70 @@ export function createSignInDispatcher(deps: {
       } catch (caught) {
         const error = asStepError(caught);
         if (!error) throw caught;
-        await render(ctx, interaction, state, error, { number: input.number, country: input.country });
+        let shown = state;
+        if (state.enrolKind === 'webauthn') {
+          // Its creation challenge is single use: the next try gets a new one.
+          shown = pending.seal(state, await module.beginEnrolment(env, {}));
+          await saveFlowState(interaction as never, shown);
+        }
+        await render(ctx, interaction, shown, error, { number: input.number, country: input.country });
       }
+    },
+
+    async 'signup-start'(ctx, interaction, state) {
+      formInput(ctx);
+      await settle(ctx, interaction, transition(state, { type: 'signup_started' }, noFacts()));
+    },
+
+    async signup(ctx, interaction, state) {
+      const input = formInput(ctx);
+      if (input.action === 'cancel') return settle(ctx, interaction, transition(state, { type: 'signup_cancelled' }, noFacts()));
+      const form = { name: input.name ?? '', email: input.email ?? '', password: input.password ?? '' };
+      try {
+        const prepared = await deps.signUp.prepare(form);
+        await deps.signUp.sendCode(interaction.uid, prepared, ctx.ip);
+        // The pending sign-up (the hash, never the password) is sealed to this interaction and step.
+        await settle(ctx, interaction, pending.seal(transition(state, { type: 'signup_code_sent' }, noFacts()), { ...prepared }));
+      } catch (caught) {
+        const error = asStepError(caught);
+        if (!error) throw caught;
+        const strength = caught instanceof PasswordRefused ? caught.assessment : undefined;
+        await render(ctx, interaction, state, error, { name: form.name, email: form.email, strength, passwordError: Boolean(strength) });
+      }
+    },
+
+    async 'signup-code'(ctx, interaction, state) {
+      const input = formInput(ctx);
+      if (input.action === 'cancel') return settle(ctx, interaction, transition(state, { type: 'signup_cancelled' }, noFacts()));
+      const signUp = parsePendingSignUp(pending.open(state));
+      if (!signUp) throw new AppError('interaction_expired', 400);
+      try {
+        if (input.action === 'resend') {
+          await deps.signUp.sendCode(interaction.uid, signUp, ctx.ip);
+          await saveFlowState(interaction as never, pending.seal(state, { ...signUp, resent: true }));
+          ctx.status = 303;
+          ctx.redirect(`/interaction/${interaction.uid}`);
+          return;
+        }
+        const outcome = await deps.signUp.complete(interaction.uid, signUp, typedCode(input));
+        if (outcome.outcome === 'taken') {
+          logger.info({ event: 'signup.email_in_use', ip: ctx.ip });
+          await settle(ctx, interaction, pending.seal(transition(state, { type: 'signup_email_taken' }, noFacts()), { email: signUp.email }));
+          return;
+        }
+        deviceCookie.remember(ctx, signUp.email);
+        const proof: Proof = { method: 'pwd', at: clock.now() };
+        await move(ctx, interaction, state, { type: 'signup_verified', accountId: outcome.account.id, proof }, outcome.account);
+      } catch (caught) {
+        const error = asStepError(caught);
+        if (!error) throw caught;
+        await render(ctx, interaction, state, error);
+      }
+    },
+
+    async 'signup-taken'(ctx, interaction, state) {
+      formInput(ctx);
+      await settle(ctx, interaction, transition(state, { type: 'signup_cancelled' }, noFacts()));
     },
   };
 
@@ -431,8 +531,22 @@ export function createSignInDispatcher(deps: {
     return parsed.data;
   };
 
+  /**
+   * A result was already handed to node-oidc-provider (a double click, a late parallel POST):
+   * starting a new flow here would overwrite it, so the browser is sent on to where it goes.
+   */
+  const finished = (interaction: Interaction) => {
+    const result = interaction.result as Record<string, unknown> | undefined;
+    return result !== undefined && ('login' in result || 'error' in result);
+  };
+  const resume = (ctx: Context, interaction: Interaction) => {
+    ctx.status = 303;
+    ctx.redirect(interaction.returnTo);
+  };
+
   return {
     async show(ctx, interaction) {
+      if (finished(interaction)) return resume(ctx, interaction);
       let state = await current(ctx, interaction);
       if (state.step === 'done' || state.step === 'unmet') return settle(ctx, interaction, state);
       if (state.step === 'password' && deps.passkeys && !pending.open(state)) {
@@ -443,6 +557,7 @@ export function createSignInDispatcher(deps: {
       await render(ctx, interaction, state);
     },
     async handle(ctx, interaction, action) {
+      if (finished(interaction)) return resume(ctx, interaction);
       const state = await current(ctx, interaction);
       if (state.step === 'unmet') return settle(ctx, interaction, state);
       if (ACTION_STEPS[action] !== state.step) throw new AppError('step_mismatch', 409);

@@ -14,7 +14,19 @@ import { ACR } from '../oidc/acr.js';
 export const FACTOR_KINDS = ['totp', 'webauthn', 'phone', 'email'] as const;
 export type FactorKind = (typeof FACTOR_KINDS)[number];
 
-export const STEPS = ['password', 'factor', 'choose_factor', 'enrol_required', 'enrol', 'done', 'unmet'] as const;
+export const STEPS = [
+  'password',
+  'factor',
+  'choose_factor',
+  'enrol_required',
+  'enrol',
+  // Create account: the form, the emailed code, "already in use" (sign-up.ts).
+  'signup',
+  'signup_code',
+  'signup_taken',
+  'done',
+  'unmet',
+] as const;
 export type Step = (typeof STEPS)[number];
 
 const proofSchema = z.object({
@@ -46,8 +58,11 @@ export type FlowState = z.infer<typeof flowStateSchema>;
 
 /** What the caller knows about the account when it raises an event. */
 export interface FlowFacts {
-  /** The account's enrolled factors, most preferred first. */
-  factors: { id: string; kind: FactorKind }[];
+  /**
+   * The account's enrolled factors, most preferred first. `usable: false` (its channel is not
+   * configured now) still means 2FA is on: such a factor can only not be answered.
+   */
+  factors: { id: string; kind: FactorKind; usable?: boolean }[];
   /** Kinds this deployment can enrol now (e.g. no text messages without a phone sender). */
   enrollable: FactorKind[];
 }
@@ -60,7 +75,17 @@ export type FlowEvent =
   | { type: 'choose_other' }
   | { type: 'factor_chosen'; factorId: string }
   | { type: 'enrol_chosen'; kind: FactorKind }
-  | { type: 'enrol_finished'; proof: Proof };
+  | { type: 'enrol_finished'; proof: Proof }
+  /** "Create account" on the sign-in page. */
+  | { type: 'signup_started' }
+  /** The form was accepted and a code sent (the pending sign-up is sealed in the new step). */
+  | { type: 'signup_code_sent' }
+  /** The code was right and the account created: it signs in with the password it chose. */
+  | { type: 'signup_verified'; accountId: string; proof: Proof }
+  /** The code was right, but the address has an account. */
+  | { type: 'signup_email_taken' }
+  /** Cancel, or "Sign in" from "already in use": back to the sign-in page. */
+  | { type: 'signup_cancelled' };
 
 export class InvalidTransition extends Error {
   constructor(state: FlowState, event: FlowEvent) {
@@ -72,6 +97,11 @@ export class InvalidTransition extends Error {
 /** A new sign-in: the password first. */
 export function startSignIn(uid: string, requiredAcr: Acr | undefined): FlowState {
   return { v: 1, uid, purpose: 'sign_in', step: 'password', proofs: [], requiredAcr };
+}
+
+/** A new sign-in that starts at "Create account" (prompt=create). */
+export function startSignUp(uid: string, requiredAcr: Acr | undefined): FlowState {
+  return { ...startSignIn(uid, requiredAcr), step: 'signup' };
 }
 
 /**
@@ -97,7 +127,8 @@ function advance(state: FlowState, facts: FlowFacts): FlowState {
   const enough = meets(acr, required) && (facts.factors.length === 0 || meets(acr, ACR.multiFactor));
   const base = { ...state, factorId: undefined, enrolKind: undefined, pending: undefined };
   if (enough) return { ...base, step: 'done' };
-  const candidates = required === ACR.phishingResistant ? facts.factors.filter((f) => PHISHING_RESISTANT.includes(f.kind)) : facts.factors;
+  const usable = facts.factors.filter((f) => f.usable !== false);
+  const candidates = required === ACR.phishingResistant ? usable.filter((f) => PHISHING_RESISTANT.includes(f.kind)) : usable;
   const unused = candidates.filter((f) => !state.proofs.some((p) => p.factorId === f.id));
   if (unused.length > 0) return { ...base, step: 'factor', factorId: unused[0]!.id };
   if (facts.factors.length === 0) {
@@ -118,6 +149,7 @@ export function transition(state: FlowState, event: FlowEvent, facts: FlowFacts)
       if (event.type === 'password_verified' || event.type === 'passkey_verified') {
         return advance({ ...state, accountId: event.accountId, proofs: [event.proof] }, facts);
       }
+      if (event.type === 'signup_started') return { ...state, step: 'signup', pending: undefined };
       break;
     case 'factor':
       if (event.type === 'factor_verified' && event.proof.factorId === state.factorId) {
@@ -126,7 +158,7 @@ export function transition(state: FlowState, event: FlowEvent, facts: FlowFacts)
       if (event.type === 'choose_other') return { ...state, step: 'choose_factor', factorId: undefined, pending: undefined };
       break;
     case 'choose_factor':
-      if (event.type === 'factor_chosen' && facts.factors.some((f) => f.id === event.factorId)) {
+      if (event.type === 'factor_chosen' && facts.factors.some((f) => f.id === event.factorId && f.usable !== false)) {
         return { ...state, step: 'factor', factorId: event.factorId, pending: undefined };
       }
       break;
@@ -138,6 +170,19 @@ export function transition(state: FlowState, event: FlowEvent, facts: FlowFacts)
     case 'enrol':
       if (event.type === 'enrol_finished') return advance({ ...state, proofs: [...state.proofs, event.proof] }, facts);
       if (event.type === 'choose_other') return { ...state, step: 'enrol_required', enrolKind: undefined, pending: undefined };
+      break;
+    case 'signup':
+      if (event.type === 'signup_code_sent') return { ...state, step: 'signup_code', pending: undefined };
+      if (event.type === 'signup_cancelled') return { ...state, step: 'password', pending: undefined };
+      break;
+    case 'signup_code':
+      // A new account has no factor yet: it is done at 1fa, or asked to enrol when the client demands more.
+      if (event.type === 'signup_verified') return advance({ ...state, accountId: event.accountId, proofs: [event.proof] }, facts);
+      if (event.type === 'signup_email_taken') return { ...state, step: 'signup_taken', pending: undefined };
+      if (event.type === 'signup_cancelled') return { ...state, step: 'password', pending: undefined };
+      break;
+    case 'signup_taken':
+      if (event.type === 'signup_cancelled') return { ...state, step: 'password', pending: undefined };
       break;
     case 'done':
     case 'unmet':

@@ -18,7 +18,7 @@ const SCOPE_TEXT: Record<string, string> = {
 
 /**
  * The hosted pages node-oidc-provider sends the browser to (interactions.url). The login
- * prompt belongs to the sign-in dispatcher (GET renders the current step, POST /:action
+ * and create prompts belong to the sign-in dispatcher (GET renders the current step, POST /:action
  * handles it); routes hold no flow logic.
  */
 export function interactionRoutes(deps: {
@@ -50,7 +50,8 @@ export function interactionRoutes(deps: {
   router.get('/:uid', async (ctx) => {
     const interaction = await details(ctx);
     const { prompt, params } = interaction;
-    if (prompt.name === 'login') {
+    // prompt=create is the same flow, started at "Create account".
+    if (prompt.name === 'login' || prompt.name === 'create') {
       await signIn.show(ctx, interaction);
       return;
     }
@@ -97,7 +98,7 @@ export function interactionRoutes(deps: {
     if (!Object.hasOwn(ACTION_STEPS, action)) throw new AppError('not_found', 404);
     csrf.verify(ctx, ctx.params.uid!);
     const interaction = await details(ctx);
-    if (interaction.prompt.name !== 'login') throw new AppError('interaction_expired', 400);
+    if (interaction.prompt.name !== 'login' && interaction.prompt.name !== 'create') throw new AppError('interaction_expired', 400);
     await signIn.handle(ctx, interaction, action as keyof typeof ACTION_STEPS);
   });
 

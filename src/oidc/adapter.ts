@@ -5,6 +5,7 @@ import type { ClientStore, OidcArtifactStore, OidcModelStore, OidcPayload } from
 import { withClientRules } from './client-policy.js';
 import { openClientSecret, sealClientSecret } from './client-secrets.js';
 import { sealedArtifacts } from './sealed-artifacts.js';
+import type { SignInCutoff } from './sign-in-cutoff.js';
 import { consumeOnce } from './single-use.js';
 
 /** Clients are long-lived records (the client store); every other model is a provider artifact. */
@@ -38,20 +39,27 @@ class ClientAdapter implements Adapter {
  * The node-oidc-provider adapter factory over our storage ports. Every backend gets the
  * same treatment here, once: artifacts are stored under digests with sealed payloads
  * (sealed-artifacts.ts), single use is decided by the store's atomic consume
- * (single-use.ts), client secrets are sealed (client-secrets.ts).
+ * (single-use.ts), client secrets are sealed (client-secrets.ts), and artifacts of a
+ * sign-in the account has ended since (a password reset) are not found (sign-in-cutoff.ts).
  */
-export function createAdapterFactory(artifacts: OidcArtifactStore, clients: ClientStore, box: SecretBox) {
+export function createAdapterFactory(artifacts: OidcArtifactStore, clients: ClientStore, box: SecretBox, cutoff?: SignInCutoff) {
   const sealed = cachedModels((name) => sealedArtifacts(artifacts.model(name), name, box));
   const model = (name: string): OidcModelStore => sealed.model(name);
 
   return (name: string): Adapter => {
     if (name === 'Client') return new ClientAdapter(clients, box);
     const store = model(name);
+    const checked = cutoff?.applies(name)
+      ? async (found: Promise<OidcPayload | undefined>) => {
+          const payload = await found;
+          return payload && (await cutoff.stillValid(name, payload)) ? (payload as AdapterPayload) : undefined;
+        }
+      : (found: Promise<OidcPayload | undefined>) => found as Promise<AdapterPayload | undefined>;
     return {
       upsert: (id, payload, expiresIn) => store.upsert(id, payload as OidcPayload, expiresIn),
-      find: (id) => store.find(id) as Promise<AdapterPayload | undefined>,
-      findByUid: (uid) => store.findByUid(uid) as Promise<AdapterPayload | undefined>,
-      findByUserCode: (code) => store.findByUserCode(code) as Promise<AdapterPayload | undefined>,
+      find: (id) => checked(store.find(id)),
+      findByUid: (uid) => checked(store.findByUid(uid)),
+      findByUserCode: (code) => checked(store.findByUserCode(code)),
       consume: (id) => consumeOnce(model, name, id),
       destroy: (id) => store.destroy(id),
       revokeByGrantId: (grantId) => store.revokeByGrantId(grantId),

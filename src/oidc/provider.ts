@@ -4,6 +4,8 @@ import type { Views } from '../http/views.js';
 import type { ClientMetadata, Stores } from '../store/ports.js';
 import { ENFORCED_ACRS, loginPolicy } from './acr-policy.js';
 import { createAdapterFactory } from './adapter.js';
+import { createPrompt } from './create-prompt.js';
+import { createSignInCutoff } from './sign-in-cutoff.js';
 import { extraClientMetadata } from './client-policy.js';
 import { createFindAccount } from './find-account.js';
 import type { ProviderKeys } from './keys.js';
@@ -83,8 +85,10 @@ function createLoadExistingGrant(stores: Stores, firstParty: ProviderDeps['first
 
 export function createProvider(deps: ProviderDeps): Provider {
   const pages = providerPages(deps.views);
+  const policy = loginPolicy();
+  policy.unshift(createPrompt());
   const configuration: Configuration = {
-    adapter: createAdapterFactory(deps.stores.oidc, deps.stores.clients, deps.box),
+    adapter: createAdapterFactory(deps.stores.oidc, deps.stores.clients, deps.box, createSignInCutoff(deps.stores.accounts)),
     findAccount: createFindAccount(deps.stores.accounts),
     jwks: deps.keys.jwks as Configuration['jwks'],
     cookies: { keys: deps.keys.cookieKeys },
@@ -119,7 +123,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     ttl: { ...PROVIDER_TTL, Session: sessionTtl },
     loadExistingGrant: createLoadExistingGrant(deps.stores, deps.firstParty),
     clients: deps.firstParty ? [deps.firstParty.metadata as NonNullable<Configuration['clients']>[number]] : [],
-    interactions: { policy: loginPolicy(), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy, url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // node-oidc-provider does not advertise prompt values itself; these are what it accepts.
+    discovery: { prompt_values_supported: ['none', ...policy.filter((p) => p.requestable).map((p) => p.name)] },
     features: {
       // A client may demand an essential acr through the claims parameter (OIDC Core 5.5.1.1).
       claimsParameter: { enabled: true },

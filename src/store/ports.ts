@@ -12,6 +12,12 @@ export interface Account {
   disabled: boolean;
   createdAt: number;
   updatedAt: number;
+  /**
+   * Sign-ins made before this instant no longer count (epoch ms, wall clock: the time base
+   * of node-oidc-provider's auth_time). Set by updatePassword; enforced for sessions, codes
+   * and tokens by oidc/sign-in-cutoff.ts. Absent until the password is first changed.
+   */
+  sessionsValidAfter?: number;
 }
 
 export interface NewAccount {
@@ -28,6 +34,11 @@ export interface AccountStore {
   /** Case-insensitive lookup. */
   findByEmail(email: string): Promise<Account | null>;
   list(): Promise<Account[]>;
+  /**
+   * Replaces the password hash and, in the same write, ends every earlier sign-in
+   * (sessionsValidAfter = now, wall clock; updatedAt too). False when there is no such account.
+   */
+  updatePassword(id: string, passwordHash: string): Promise<boolean>;
 }
 
 /** Client metadata exactly as node-oidc-provider reads it (snake_case, RFC 7591). */

@@ -58,6 +58,29 @@ describeBackends(backends, (stores) => {
       expect(await accounts.findByEmail(`nobody-${randomUUID()}@example.com`)).toBeNull();
     });
 
+    test('updatePassword replaces the hash and stamps sessionsValidAfter and updatedAt with now', async () => {
+      const { accounts } = stores();
+      const created = await accounts.create(newAccount());
+      expect(created.sessionsValidAfter).toBeUndefined();
+      const before = Date.now();
+      expect(await accounts.updatePassword(created.id, '$argon2id$new')).toBe(true);
+      const after = Date.now();
+      const updated = (await accounts.findById(created.id))!;
+      expect(updated).toEqual({ ...created, passwordHash: '$argon2id$new', updatedAt: expect.any(Number), sessionsValidAfter: expect.any(Number) });
+      expect(updated.sessionsValidAfter).toBeGreaterThanOrEqual(before);
+      expect(updated.sessionsValidAfter).toBeLessThanOrEqual(after);
+      expect(updated.updatedAt).toBe(updated.sessionsValidAfter);
+      expect((await accounts.findByEmail(created.email))?.passwordHash).toBe('$argon2id$new');
+      expect((await accounts.list()).find((a) => a.id === created.id)?.sessionsValidAfter).toBe(updated.sessionsValidAfter);
+    });
+
+    test('updatePassword of a missing account is false and changes nothing', async () => {
+      const { accounts } = stores();
+      const other = await accounts.create(newAccount());
+      expect(await accounts.updatePassword(randomUUID(), '$argon2id$new')).toBe(false);
+      expect(await accounts.findById(other.id)).toEqual(other);
+    });
+
     test('an email taken in any case is a DuplicateError', async () => {
       const { accounts } = stores();
       const input = newAccount();

@@ -81,6 +81,7 @@ describe('mongo unreachable', () => {
         findById: () => stores.accounts.findById('id'),
         findByEmail: () => stores.accounts.findByEmail('a@example.com'),
         listAccounts: () => stores.accounts.list(),
+        updatePassword: () => stores.accounts.updatePassword('id', 'h'),
         createClient: () => stores.clients.create({ client_id: 'c' }),
         findClient: () => stores.clients.find('c'),
         listClients: () => stores.clients.list(),

@@ -123,6 +123,50 @@ describe('accessibility of every page, light and dark (axe-core in Chromium)', (
     await expectAccessible(label);
   }, 60_000);
 
+  test('create account, enter code, already in use; forgot password, check inbox, choose a new password, changed', async () => {
+    await context.clearCookies();
+    const attempt = await authorizationRequest(config, 'openid', { redirect_uri: redirectUri, prompt: 'create' });
+    await page.goto(attempt.url.href);
+    expect(await heading()).toBe('Create account');
+    await page.fill('#name', 'Ada Lovelace');
+    await page.fill('#email', 'ada@example.com');
+    await page.fill('#password', 'password123');
+    await page.click('button[type=submit]:has-text("Create account")');
+    expect(await page.locator('#password-strength').innerText()).toContain('Very weak');
+    await expectAccessible('create account (refused password)');
+    await page.fill('#password', 'velvet harbour pickle season');
+    await page.click('button[type=submit]:has-text("Create account")');
+    expect(await heading()).toBe('Enter code');
+    await expectAccessible('enter code');
+    const code = /\b\d{6}\b/.exec((await app.container.delivery.outbox!.read()).filter((m) => m.to === 'ada@example.com').at(-1)!.text)![0];
+    await page.fill('#code', code);
+    await page.click('button[type=submit]:has-text("Continue")');
+    expect(await heading()).toBe('This email address is already in use');
+    await expectAccessible('already in use');
+
+    await page.click('a:has-text("Forgot password")');
+    expect(await heading()).toBe('Forgot password');
+    await expectAccessible('forgot password');
+    await page.fill('#email', 'ada@example.com');
+    await page.click('button[type=submit]:has-text("Send link")');
+    expect(await heading()).toBe('Check your inbox');
+    await expectAccessible('check your inbox');
+    const link = /http:\/\/\S+\/password\/reset\?token=\S+/.exec((await app.container.delivery.outbox!.read()).filter((m) => m.to === 'ada@example.com').at(-1)!.text)![0];
+    await page.goto(link);
+    expect(await heading()).toBe('Choose a new password');
+    await expectAccessible('choose a new password');
+    await page.fill('#password', TEST_PASSWORD);
+    await page.click('button[type=submit]:has-text("Change password")');
+    expect(await heading()).toBe('Password changed');
+    await expectAccessible('password changed');
+    // Used: the form still opens (nothing is used up by opening), but the password is refused.
+    await page.goto(link);
+    await page.fill('#password', 'another good passphrase here');
+    await page.click('button[type=submit]:has-text("Change password")');
+    expect(await heading()).toBe('This link has expired');
+    await expectAccessible('reset link used');
+  }, 60_000);
+
   test('protocol error page (unregistered redirect_uri)', async () => {
     const attempt = await authorizationRequest(config, 'openid', { redirect_uri: `${app.url}/not/registered` });
     await page.goto(attempt.url.href);

@@ -13,7 +13,7 @@ describe('managing second factors in the account console', () => {
   let log: CapturedLog;
   beforeAll(async () => {
     log = captureLog();
-    app = await startTestApp({ logger: log.logger });
+    app = await startTestApp({ logger: log.logger, hostname: 'localhost' });
   });
   afterAll(() => app.close());
 
@@ -173,6 +173,25 @@ describe('managing second factors in the account console', () => {
     expect(after).toHaveLength(1);
     expect(after[0]!.id).not.toBe(old!.id);
     expect(after[0]!.text).toContain('Phone call to +44•••••••789');
+  });
+
+  test('a security key or passkey: the page hands the browser its registration options; a response that does not verify adds nothing', async () => {
+    const pages = await person('key@example.com');
+    expect((await pages.visit('/account/security/add')).text).toContain('href="/account/security/add/webauthn"');
+    const begin = await pages.visit('/account/security/add/webauthn');
+    const confirm = await pages.submit(begin, '/account/security/add/webauthn');
+    expect(confirm.url).toBe(`${app.url}/account/security/add/webauthn/confirm`);
+    expect(confirm.text).toContain('<form method="post" action="/account/security/add/webauthn/confirm" data-webauthn="register"');
+    expect(confirm.text).toContain('data-webauthn-options="{&quot;');
+    expect(confirm.text).toContain('<script src="/assets/webauthn.js" defer></script>');
+    const sent = await notified('key@example.com', async () => {
+      const bogus = await pages.post(confirm, '/account/security/add/webauthn/confirm', { action: 'finish', credential: '{"id":"x","response":{}}', label: 'Key' });
+      expect(bogus.status).toBe(400);
+      expect(bogus.text).toContain('Your security key or passkey could not be verified.');
+      expect(bogus.text).toContain('data-webauthn="register"');
+    });
+    expect(sent).toEqual([]);
+    expect(await pages.factors()).toEqual([]);
   });
 
   test('a notification that cannot be sent is logged; the change stays', async () => {

@@ -1,5 +1,5 @@
 import { createUser, startTestApp, TEST_PASSWORD, type TestApp } from '../support/app.js';
-import { formAction, inputValue } from '../support/browser.js';
+import { formAction, inputValue, type Page } from '../support/browser.js';
 import { ConsolePages, isSignInPage, notifications, TimeShift, type ListedFactor } from '../support/console.js';
 import { totpCode } from '../support/totp.js';
 
@@ -40,7 +40,7 @@ describe('a change to sign-in methods needs a re-authentication within the last 
 
   test('after 5 minutes every change is refused with a 403 page that offers to sign in again; nothing changes, nothing is sent', async () => {
     const { pages, factor } = await withTotp('late@example.com');
-    const forms = [
+    const forms: { page: Page; action: string; fields: Record<string, string> }[] = [
       { page: await pages.visit(`/account/security/factors/${factor.id}/rename`), action: `/account/security/factors/${factor.id}/rename`, fields: { label: 'Renamed' } },
       { page: await pages.visit(`/account/security/factors/${factor.id}/remove`), action: `/account/security/factors/${factor.id}/remove`, fields: {} },
       { page: await pages.visit('/account/security/add/email'), action: '/account/security/add/email', fields: { email: 'late.codes@example.com' } },

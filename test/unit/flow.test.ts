@@ -1,4 +1,4 @@
-import { flowStateSchema, InvalidTransition, loginResult, startSignIn, startStepUp, transition, type FlowFacts } from '../../src/interaction/flow.js';
+import { flowStateSchema, InvalidTransition, loginResult, startSignIn, startSignUp, startStepUp, transition, type FlowFacts } from '../../src/interaction/flow.js';
 import type { Proof } from '../../src/factors/assurance.js';
 
 const TWO_FA = 'urn:latchkey:acr:2fa';
@@ -65,5 +65,45 @@ describe('the sign-in flow machine', () => {
     expect(flowStateSchema.safeParse(done).success).toBe(true);
     expect(flowStateSchema.safeParse({ ...done, step: 'elsewhere' }).success).toBe(false);
     expect(flowStateSchema.safeParse({ ...done, proofs: [{ method: 'magic', at: 1 }] }).success).toBe(false);
+  });
+
+  test('create account: form, code, then done at 1fa with the password it chose', () => {
+    const form = transition(startSignIn('u', undefined), { type: 'signup_started' }, none);
+    expect(form.step).toBe('signup');
+    const code = transition(form, { type: 'signup_code_sent' }, none);
+    expect(code.step).toBe('signup_code');
+    const done = transition(code, { type: 'signup_verified', accountId: 'new', proof: pwd }, none);
+    expect(loginResult(done)).toEqual({ accountId: 'new', amr: ['pwd'], acr: 'urn:latchkey:acr:1fa' });
+  });
+
+  test('create account for a client that demands 2fa continues to enrolment', () => {
+    const code = transition(startSignUp('u', TWO_FA), { type: 'signup_code_sent' }, none);
+    expect(transition(code, { type: 'signup_verified', accountId: 'new', proof: pwd }, none).step).toBe('enrol_required');
+  });
+
+  test('an address in use, and Cancel, lead back to the sign-in step; nothing skips the code', () => {
+    const code = transition(startSignUp('u', undefined), { type: 'signup_code_sent' }, none);
+    const taken = transition(code, { type: 'signup_email_taken' }, none);
+    expect(taken.step).toBe('signup_taken');
+    expect(taken.accountId).toBeUndefined();
+    expect(transition(taken, { type: 'signup_cancelled' }, none).step).toBe('password');
+    expect(transition(code, { type: 'signup_cancelled' }, none).step).toBe('password');
+    expect(() => transition(startSignUp('u', undefined), { type: 'signup_verified', accountId: 'x', proof: pwd }, none)).toThrow(InvalidTransition);
+    expect(() => transition(taken, { type: 'signup_verified', accountId: 'x', proof: pwd }, none)).toThrow(InvalidTransition);
+    expect(() => transition(startSignIn('u', undefined), { type: 'signup_code_sent' }, none)).toThrow(InvalidTransition);
+  });
+});
+
+describe('an enrolled factor this deployment cannot use now', () => {
+  const unusable: FlowFacts = { factors: [{ id: 'p1', kind: 'phone', usable: false }], enrollable: ['totp'] };
+
+  test('still means 2FA is on: no password-only login, and it cannot be chosen', () => {
+    const state = transition(startSignIn('u', undefined), { type: 'password_verified', accountId: 'a', proof: pwd }, unusable);
+    expect(state.step).toBe('unmet');
+    const mixed: FlowFacts = { factors: [{ id: 'p1', kind: 'phone', usable: false }, { id: 't1', kind: 'totp' }], enrollable: [] };
+    const asked = transition(startSignIn('u', undefined), { type: 'password_verified', accountId: 'a', proof: pwd }, mixed);
+    expect(asked).toMatchObject({ step: 'factor', factorId: 't1' });
+    const choosing = transition(asked, { type: 'choose_other' }, mixed);
+    expect(() => transition(choosing, { type: 'factor_chosen', factorId: 'p1' }, mixed)).toThrow(InvalidTransition);
   });
 });

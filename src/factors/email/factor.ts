@@ -30,8 +30,8 @@ export function emailFactor(deps: { factors: FactorStore; codes: OneTimeCodes; l
       destinationOf: (factor) => destination(String(factor.data.email)),
       dataFor: (d) => ({ email: d.address }),
       describe: (factor) => `Email to ${maskEmail(String(factor.data.email))}`,
-      async send(d, code) {
-        await deps.mail.send({ to: d.address, template: 'verification-code', data: { code, purpose: 'sign-in', minutes: 10 } });
+      async send(d, code, purpose) {
+        await deps.mail.send({ to: d.address, template: 'verification-code', data: { code, purpose: purpose === 'setup' ? 'factor-setup' : 'sign-in', minutes: 10 } });
       },
     },
     deps,

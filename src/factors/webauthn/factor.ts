@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -172,7 +173,8 @@ export function webauthnFactor(deps: WebAuthnDeps): WebAuthnFactor {
   return {
     kind: 'webauthn',
     title: 'Security key or biometrics',
-    available: () => true,
+    // Browsers refuse an IP address as RP ID: with such an ISSUER no ceremony could succeed.
+    available: () => isIP(rp.id) === 0,
     describe: (factor) => factor.label ?? DEFAULT_LABEL,
 
     async beginEnrolment(env: FactorEnv): Promise<WebAuthnEnrolmentPending> {

@@ -15,6 +15,7 @@ function toAccount(doc: AccountDoc): Account {
     disabled: doc.disabled,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
+    ...(typeof doc.sessionsValidAfter === 'number' ? { sessionsValidAfter: doc.sessionsValidAfter } : {}),
   };
 }
 
@@ -52,6 +53,13 @@ export function mongoAccountStore(mongo: MongoConnection, { accounts }: MongoMod
         accounts.find({}, PROJECTION).sort({ createdAt: 1, emailLower: 1 }).lean<AccountDoc[]>(),
       );
       return docs.map(toAccount);
+    },
+    async updatePassword(id, passwordHash) {
+      const now = Date.now();
+      const result = await mongo.run('account', () =>
+        accounts.updateOne({ id }, { $set: { passwordHash, updatedAt: now, sessionsValidAfter: now } }),
+      );
+      return result.matchedCount === 1;
     },
   };
 }

@@ -17,6 +17,7 @@ export interface AccountDoc {
   disabled: boolean;
   createdAt: number;
   updatedAt: number;
+  sessionsValidAfter?: number;
 }
 
 export interface ClientDoc {
@@ -64,6 +65,7 @@ const accountSchema = new Schema<AccountDoc>(
     disabled: { type: Boolean, required: true },
     createdAt: { type: Number, required: true },
     updatedAt: { type: Number, required: true },
+    sessionsValidAfter: { type: Number },
   },
   options,
 );

@@ -11,6 +11,7 @@ interface AccountRow {
   disabled: number;
   created_at: number;
   updated_at: number;
+  sessions_valid_after: number | null;
 }
 
 function toAccount(row: AccountRow): Account {
@@ -23,6 +24,7 @@ function toAccount(row: AccountRow): Account {
     disabled: row.disabled === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    ...(row.sessions_valid_after !== null ? { sessionsValidAfter: row.sessions_valid_after } : {}),
   };
 }
 
@@ -34,6 +36,9 @@ export function sqliteAccountStore(db: SqliteDatabase): AccountStore {
   const byId = db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?');
   const byEmail = db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE email_lower = ?');
   const all = db.prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY created_at, email_lower');
+  const setPassword = db.prepare<[string, number, number, string]>(
+    'UPDATE accounts SET password_hash = ?, updated_at = ?, sessions_valid_after = ? WHERE id = ?',
+  );
 
   return {
     async create(account: NewAccount) {
@@ -65,6 +70,10 @@ export function sqliteAccountStore(db: SqliteDatabase): AccountStore {
     },
     async list() {
       return all.all().map(toAccount);
+    },
+    async updatePassword(id, passwordHash) {
+      const now = Date.now();
+      return setPassword.run(passwordHash, now, now, id).changes === 1;
     },
   };
 }

@@ -75,6 +75,8 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX factors_account ON factors (account_id, created_at);
    CREATE UNIQUE INDEX factors_credential ON factors (credential_id) WHERE credential_id IS NOT NULL;`,
+  // Password reset: sign-ins before this instant (epoch ms) no longer count.
+  `ALTER TABLE accounts ADD COLUMN sessions_valid_after INTEGER;`,
 ];
 
 /**

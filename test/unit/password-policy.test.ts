@@ -1,0 +1,56 @@
+import { createPasswordPolicy, PasswordRefused } from '../../src/accounts/password-policy.js';
+
+describe('the password rules (length, common lists, zxcvbn score)', () => {
+  const policy = createPasswordPolicy();
+  const problem = (password: string, related: string[] = []) => policy.assess(password, related).problem;
+
+  test('8 to 128 characters, counted in characters, not bytes', () => {
+    expect(problem('seven77')).toBe('password_too_short');
+    expect(problem('😀😀😀😀😀😀😀')).toBe('password_too_short');
+    expect(problem('x'.repeat(129))).toBe('password_too_long');
+  });
+
+  test('no composition rules: a long passphrase of lowercase words passes', () => {
+    expect(problem('correct horse battery staple')).toBeNull();
+    expect(problem('velvet harbour pickle season')).toBeNull();
+    expect(policy.assess('velvet harbour pickle season', []).strength).toMatch(/strong/i);
+  });
+
+  test.each(['password', '12345678', 'iloveyou', 'qwertyuiop', 'Password1', 'P@ssw0rd', 'sunshine'])('a common or leaked password is refused: %s', (password) => {
+    expect(problem(password)).toMatch(/password_too_(common|weak)/);
+  });
+
+  test('a whole-list match says so; common words with a twist are too weak', () => {
+    expect(problem('password123')).toBe('password_too_common');
+    expect(problem('monkey12345')).toBe('password_too_weak');
+    expect(problem('aaaaaaaaaaaa')).toBe('password_too_weak');
+  });
+
+  test("the person's own email address or name is too easy to guess", () => {
+    expect(problem('grace@example.com', ['grace@example.com', 'Grace Hopper'])).toBe('password_too_weak');
+    expect(problem('gracehopper1', ['grace@example.com', 'Grace Hopper'])).toBe('password_too_weak');
+    expect(problem('GraceHopper2024', ['grace@example.com', 'Grace Hopper'])).toBe('password_too_weak');
+    // The same password for someone else is fine.
+    expect(problem('GraceHopper2024', ['ada@example.com', 'Ada Lovelace'])).toBeNull();
+  });
+
+  test('the hint: a strength label and advice, computed on the server', () => {
+    const assessment = policy.assess('password123', []);
+    expect(assessment.strength).toBe('Very weak');
+    expect(assessment.feedback.join(' ')).toContain('commonly used password');
+  });
+
+  test('check throws PasswordRefused with the assessment', () => {
+    expect(() => policy.check('12345678', [])).toThrow(PasswordRefused);
+    expect(() => policy.check('correct horse battery staple', [])).not.toThrow();
+  });
+
+  test('a 128-character password is rated quickly (only its first 64 characters are)', () => {
+    policy.assess('warm up the dictionaries', []);
+    const started = performance.now();
+    for (const password of ['a9Fz!kQ2@xP0#mL7$vB1%nC4^dE6&fG8*hJ3(kL5)zX9-qW2=eR4+tY6'.repeat(3).slice(0, 128), '@4!1|0$5'.repeat(16), '1qaz2wsx3edc4rfv'.repeat(8)]) {
+      policy.assess(password, []);
+    }
+    expect(performance.now() - started).toBeLessThan(1_500);
+  });
+});
