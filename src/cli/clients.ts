@@ -3,6 +3,8 @@ import { AppError } from '../errors.js';
 import type { WithContainer } from './program.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+const ACR_HELP =
+  'level every sign-in for this client must reach when the request asks for none (repeatable): urn:latchkey:acr:1fa, urn:latchkey:acr:2fa, phr';
 
 const GRANT_TYPES_HELP =
   'grant type (repeatable): authorization_code, refresh_token, client_credentials (confidential clients only), urn:ietf:params:oauth:grant-type:device_code';
@@ -27,8 +29,10 @@ export function registerClientCommands(program: Command, withContainer: WithCont
     .option('--grant-type <type>', GRANT_TYPES_HELP, collect, [])
     .option('--public', 'public client: no secret, PKCE only (native apps, SPAs, devices)', false)
     .option('--resource-server', "resource server: may introspect other clients' access tokens (confidential clients only)", false)
+    .option('--default-acr <acr>', ACR_HELP, collect, [])
     .action(
       (opts: {
+        defaultAcr: string[];
         name: string;
         redirectUri: string[];
         postLogoutRedirectUri: string[];
@@ -45,6 +49,7 @@ export function registerClientCommands(program: Command, withContainer: WithCont
               grantTypes: opts.grantType,
               public: opts.public,
               resourceServer: opts.resourceServer,
+              defaultAcrValues: opts.defaultAcr,
             }),
           );
         }),
@@ -59,10 +64,11 @@ export function registerClientCommands(program: Command, withContainer: WithCont
     .option('--post-logout-redirect-uri <uri>', 'allowed post-logout redirect URI (repeatable)', collect)
     .option('--grant-type <type>', GRANT_TYPES_HELP, collect)
     .option('--resource-server <true|false>', "whether it may introspect other clients' access tokens", parseBoolean)
+    .option('--default-acr <acr>', `${ACR_HELP}; "none" removes them`, collect)
     .action(
       (
         clientId: string,
-        opts: { name?: string; redirectUri?: string[]; postLogoutRedirectUri?: string[]; grantType?: string[]; resourceServer?: boolean },
+        opts: { name?: string; redirectUri?: string[]; postLogoutRedirectUri?: string[]; grantType?: string[]; resourceServer?: boolean; defaultAcr?: string[] },
       ) =>
         withContainer(async (c) => {
           print(
@@ -72,6 +78,7 @@ export function registerClientCommands(program: Command, withContainer: WithCont
               postLogoutRedirectUris: opts.postLogoutRedirectUri,
               grantTypes: opts.grantType,
               resourceServer: opts.resourceServer,
+              defaultAcrValues: opts.defaultAcr?.filter((acr) => acr !== 'none'),
             }),
           );
         }),

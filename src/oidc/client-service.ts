@@ -17,6 +17,8 @@ export interface NewClientInput {
   public?: boolean;
   /** May introspect other clients' access tokens (see token-privacy.ts); confidential clients only. */
   resourceServer?: boolean;
+  /** The acr every sign-in for this client must reach when the request names none (acr-policy.ts). */
+  defaultAcrValues?: string[];
 }
 
 /** What `update` may change; absent fields are kept. The client_id and the secret never change here. */
@@ -26,6 +28,8 @@ export interface ClientChanges {
   postLogoutRedirectUris?: string[];
   grantTypes?: string[];
   resourceServer?: boolean;
+  /** Replaces the default acr values; an empty list removes them. */
+  defaultAcrValues?: string[];
 }
 
 export interface ClientService {
@@ -99,6 +103,7 @@ export function createClientService(deps: { clients: ClientStore; provider: Prov
         token_endpoint_auth_method: input.public ? 'none' : 'client_secret_basic',
         ...(input.public ? {} : { client_secret: newSecret() }),
         ...(input.resourceServer ? { [RESOURCE_SERVER]: true } : {}),
+        ...(input.defaultAcrValues?.length ? { default_acr_values: input.defaultAcrValues } : {}),
       };
       const metadata = withGrantTypes(base, input.grantTypes?.length ? input.grantTypes : ['authorization_code', 'refresh_token']);
       await validate(metadata);
@@ -116,6 +121,11 @@ export function createClientService(deps: { clients: ClientStore; provider: Prov
       if (changes.resourceServer === true) metadata = { ...metadata, [RESOURCE_SERVER]: true };
       if (changes.resourceServer === false) {
         const { [RESOURCE_SERVER]: _dropped, ...rest } = metadata;
+        metadata = rest as ClientMetadata;
+      }
+      if (changes.defaultAcrValues?.length) metadata = { ...metadata, default_acr_values: changes.defaultAcrValues };
+      if (changes.defaultAcrValues && changes.defaultAcrValues.length === 0) {
+        const { default_acr_values: _dropped, ...rest } = metadata;
         metadata = rest as ClientMetadata;
       }
       await validate(metadata);

@@ -134,6 +134,24 @@ describe('second factors through the sign-in flow, driven by openid-client', () 
     expect(callback.searchParams.get('code')).toBeNull();
   });
 
+  test("a client's registered default_acr_values apply when the request names no level", async () => {
+    await createUser(app, 'defaults@example.com');
+    const strict = await app.container.clients.create({
+      name: 'Strict RP',
+      redirectUris: ['https://rp.example/callback'],
+      grantTypes: ['authorization_code'],
+      defaultAcrValues: [TWO_FA],
+    });
+    expect(strict.default_acr_values).toEqual([TWO_FA]);
+    await expect(
+      app.container.clients.create({ name: 'Bad', redirectUris: ['https://rp.example/callback'], defaultAcrValues: ['urn:example:unknown'] }),
+    ).rejects.toMatchObject({ code: 'invalid_client_metadata' });
+    const strictConfig = await discover(app, strict);
+    const browser = new Browser(app.url);
+    const page = await submitPassword(browser, await openSignIn(browser, (await authorizationRequest(strictConfig, 'openid')).url), 'defaults@example.com');
+    expect(page.text).toContain('Protect your account');
+  });
+
   test('an essential acr claim we cannot deliver is refused at once', async () => {
     const attempt = await authorizationRequest(config, 'openid', { claims: JSON.stringify({ id_token: { acr: { essential: true, value: 'urn:example:unknown' } } }) });
     const page = await new Browser(app.url).follow(attempt.url.href);
