@@ -13,6 +13,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { interactionRoutes } from './interaction/routes.js';
 import { passwordRoutes } from './interaction/password-routes.js';
 import { accountRoutes } from './account/routes.js';
+import { subscriptionRoutes } from './orgs/routes.js';
 
 /** Builds the HTTP application from a container: middleware order, routers, then the provider. No I/O. */
 export function buildApp(c: Container): Koa {
@@ -55,6 +56,20 @@ export function buildApp(c: Container): Koa {
       artifacts: c.stores.oidc,
       registry: c.factorRegistry,
       notifier: c.notifier,
+    }),
+    subscriptionRoutes({
+      provider: c.provider,
+      views: c.views,
+      csrf: c.csrf,
+      box: c.box,
+      clock: c.clock,
+      logger: c.logger,
+      issuer: c.config.issuer,
+      accounts: c.stores.accounts,
+      artifacts: c.stores.oidc,
+      registry: c.factorRegistry,
+      notifier: c.notifier,
+      subscriptions: c.subscriptions,
     }),
   ];
   app.use(methodGuard([{ path: '/', methods: ['GET'] }, ...routers.flatMap(routesOf), ...providerRoutes(c.provider)]));

@@ -37,6 +37,8 @@ import { createSignInDispatcher, type SignInDispatcher } from './interaction/dis
 import { createPasswordPolicy } from './accounts/password-policy.js';
 import { createPasswordReset, type PasswordReset } from './accounts/password-reset.js';
 import { createSignUp } from './accounts/sign-up.js';
+import { createSubscriptions, type Subscriptions } from './orgs/subscriptions.js';
+import { createEmailVerification } from './accounts/email-verification.js';
 
 /** The name authenticator apps show above the code: the issuer's host. */
 function issuerName(issuer: string): string {
@@ -70,6 +72,8 @@ export interface Container {
   signInFlow: SignInDispatcher;
   /** "Forgot password": reset links by email. */
   passwordReset: PasswordReset;
+  /** Subscriptions: `latchkey subscriptions`, and joining one from the console (src/orgs/). */
+  subscriptions: Subscriptions;
   close(): Promise<void>;
 }
 
@@ -197,10 +201,21 @@ export async function buildContainer(config: Config, options: ContainerOptions =
         box,
         notifier,
         signUp,
+        emailVerification: createEmailVerification({ accounts: stores.accounts, codes, limits: factorLimits, mail: delivery.mail, logger }),
         clock,
         logger,
       }),
       passwordReset,
+      subscriptions: createSubscriptions({
+        store: stores.subscriptions,
+        accounts: stores.accounts,
+        oneTime: stores.oneTime,
+        counters: stores.counters,
+        codeHasher,
+        mail: delivery.mail,
+        clock,
+        logger,
+      }),
       close: async () => {
         delivery.close();
         await stores.close();

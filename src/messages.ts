@@ -53,6 +53,16 @@ export const messages = {
   account_signin_cancelled: 'The sign-in was cancelled or could not be completed. Nothing was changed. Open your account page again to try once more.',
   enrolment_expired: 'This setup has expired or was already finished. Nothing was added. Go back to your account page and start again.',
   invalid_label: 'Enter a name of 1 to 64 characters (letters, digits, spaces and punctuation).',
+  // Subscriptions (/account/subscriptions, `latchkey subscriptions`).
+  subscription_mismatch:
+    "We could not match these details to a subscription. Check the Customer Number or Registration ID and the subscription owner's email address, and try again.",
+  subscription_join_throttled: 'Too many attempts to join a subscription. Wait {minutes} minute(s) and try again.',
+  subscription_delivery_failed: 'We could not send the email to the subscription owner. Try again in a moment.',
+  subscription_link_invalid: 'This link has expired or was already used: the request was already answered, or it is more than 7 days old.',
+  subscription_not_owner:
+    'This link is for the owner of the subscription, and you are signed in with another account. Sign out, then open the link again and sign in as the owner.',
+  invalid_subscription_name: 'Give the subscription a name of 1 to 100 characters (letters, digits, spaces and punctuation).',
+  subscription_owner_unknown: 'There is no account with the email address {email}: create the owner\'s account first.',
   // node-oidc-provider's protocol errors, as a person who followed an app's link sees them.
   invalid_redirect_uri:
     "The app asked Latchkey to send you back to an address it has not registered. The app's developer must register this address. Until then, go back to the app; you cannot sign in through it.",
@@ -99,6 +109,8 @@ const headings: Partial<Record<MessageKey, string>> = {
   account_signin_expired: 'This sign-in has expired',
   account_signin_cancelled: 'Sign-in cancelled',
   enrolment_expired: 'This setup has expired',
+  subscription_link_invalid: 'This link has expired',
+  subscription_not_owner: 'Signed in as another account',
   invalid_token: 'This address is for apps',
   protocol_error: 'This sign-in request cannot continue',
 };

@@ -5,6 +5,7 @@ import { buildContainer, type Container } from '../container.js';
 import { registerClientCommands } from './clients.js';
 import { registerDbCommands } from './db.js';
 import { processSecretInput, type SecretInput } from './read-secret.js';
+import { registerSubscriptionCommands } from './subscriptions.js';
 import { registerUserCommands } from './users.js';
 
 /** Runs an action on a container built from the same configuration and store as the server. */
@@ -32,6 +33,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, input: SecretInput = proces
   const withContainer = containerRunner(env);
   registerUserCommands(program, withContainer, input);
   registerClientCommands(program, withContainer);
+  registerSubscriptionCommands(program, withContainer);
   registerDbCommands(program, env);
   return program;
 }

@@ -4,7 +4,7 @@ import Handlebars from 'handlebars';
 import { formatUtc, PURPOSES, securityHeadline, spellDigits, type SecurityEvent, type VerificationPurpose } from './wording.js';
 
 /** Every email template and the data it needs. */
-export interface EmailTemplates {
+export interface EmailTemplates extends SubscriptionEmailTemplates {
   'verification-code': { code: string; purpose: VerificationPurpose; minutes: number };
   /**
    * The answer to "Forgot password": `path` (the reset link, under the issuer) when the
@@ -23,6 +23,12 @@ export interface EmailTemplates {
   };
 }
 
+/** Subscriptions (src/orgs/): the owner's Approve and Decline links, and the requester's answer. */
+export interface SubscriptionEmailTemplates {
+  'subscription-join-request': { subscription: string; requester: string; approvePath: string; declinePath: string; days: number };
+  'subscription-join-decided': { subscription: string; approved: boolean; path: string };
+}
+
 /** Every text-message and voice-call template and the data it needs. */
 export interface PhoneTemplates {
   'sms-code': { code: string; minutes: number };
@@ -33,7 +39,7 @@ export type EmailTemplate = keyof EmailTemplates;
 export type PhoneTemplate = keyof PhoneTemplates;
 
 // Runtime lists of the names above; `satisfies` keeps them in step with the interfaces.
-const EMAIL_TEMPLATES = Object.keys({ 'verification-code': 1, 'password-reset': 1, 'security-notification': 1 } satisfies Record<EmailTemplate, 1>);
+const EMAIL_TEMPLATES = Object.keys({ 'verification-code': 1, 'password-reset': 1, 'security-notification': 1, 'subscription-join-request': 1, 'subscription-join-decided': 1 } satisfies Record<EmailTemplate, 1>);
 const PHONE_TEMPLATES = Object.keys({ 'sms-code': 1, 'voice-code': 1 } satisfies Record<PhoneTemplate, 1>);
 
 export interface RenderedEmail {

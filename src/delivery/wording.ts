@@ -5,7 +5,7 @@
  */
 
 /** What a verification code is for. */
-export type VerificationPurpose = 'sign-up' | 'sign-up-existing' | 'sign-in' | 'factor-setup' | 'backup-method' | 'recovery' | 'email-change';
+export type VerificationPurpose = 'sign-up' | 'sign-up-existing' | 'sign-in' | 'factor-setup' | 'backup-method' | 'recovery' | 'email-change' | 'email-verification';
 
 /** A change to how someone signs in, reported to them by email. */
 export type SecurityEvent =
@@ -51,6 +51,8 @@ export const PURPOSES = {
     ifNotYou: 'If you did not ask for this, ignore this email: the address is not added without this code.',
   },
   recovery: { action: 'get back into your account with your backup method', ifNotYou: PASSWORD_KNOWN },
+  // At the first sign-in of an account created without a verified address: the password was typed first.
+  'email-verification': { action: 'confirm the email address of your Latchkey account and finish signing in', ifNotYou: PASSWORD_KNOWN },
   'email-change': {
     action: 'confirm this as the new email address of your Latchkey account',
     ifNotYou: 'If you did not ask for this, ignore this email: the address is not changed without this code.',

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { PasswordSignIn } from '../accounts/password-sign-in.js';
 import { PasswordRefused } from '../accounts/password-policy.js';
 import { parsePendingSignUp, type SignUp } from '../accounts/sign-up.js';
+import type { EmailVerification } from '../accounts/email-verification.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { typedCode, type FactorEnv, type FactorModule, type FormInput } from '../factors/factor.js';
@@ -39,6 +40,7 @@ import type { SecurityNotifier } from '../accounts/security-notifier.js';
 export const ACTION_STEPS = {
   login: 'password',
   passkey: 'password',
+  'verify-email': 'verify_email',
   factor: 'factor',
   choose: 'choose_factor',
   'enrol-choose': 'enrol_required',
@@ -102,6 +104,8 @@ export function createSignInDispatcher(deps: {
   notifier: SecurityNotifier;
   /** Create account (steps signup, signup_code, signup_taken). */
   signUp: SignUp;
+  /** The emailed code an account with an unverified address answers first (step verify_email). */
+  emailVerification: EmailVerification;
   clock: Clock;
   logger: Pick<Logger, 'info' | 'warn'>;
 }): SignInDispatcher {
@@ -125,7 +129,11 @@ export function createSignInDispatcher(deps: {
     const usable = new Set(factors.map((f) => f.id));
     return {
       factors,
-      facts: { factors: enrolled.map((f) => ({ id: f.id, kind: f.kind, usable: usable.has(f.id) })), enrollable: registry.enrollable() },
+      facts: {
+        factors: enrolled.map((f) => ({ id: f.id, kind: f.kind, usable: usable.has(f.id) })),
+        enrollable: registry.enrollable(),
+        emailVerified: account.emailVerified,
+      },
     };
   };
 
@@ -181,6 +189,11 @@ export function createSignInDispatcher(deps: {
    * the step without a pending secret and are shown on its page.
    */
   async function enter(ctx: Context, state: FlowState, account: Account): Promise<FlowState> {
+    // The pending marks the code as sent: a reload of the page never sends another.
+    if (state.step === 'verify_email' && !state.pending) {
+      await deps.emailVerification.sendCode(account, ctx.ip);
+      return pending.seal(state, { resent: false });
+    }
     if (state.step === 'factor' && !state.pending && state.factorId) {
       const factor = (await registry.configuredFor(account)).find((f) => f.id === state.factorId);
       if (!factor) return state;
@@ -232,6 +245,17 @@ export function createSignInDispatcher(deps: {
     const { factors } = await factsFor(account);
     const env = envFor(ctx, account);
     switch (state.step) {
+      case 'verify_email': {
+        const open = pending.open(state);
+        ctx.body = views.render('verify-email', {
+          title: 'Confirm your email address',
+          ...base,
+          email: account.email,
+          sent: open !== undefined,
+          resent: open?.resent === true,
+        });
+        return;
+      }
       case 'factor': {
         const factor = factors.find((f) => f.id === state.factorId);
         if (!factor) throw new AppError('interaction_expired', 400);
@@ -370,6 +394,27 @@ export function createSignInDispatcher(deps: {
         const renewed = pending.seal(state, (await deps.passkeys.passkeyOptions()).pending);
         await saveFlowState(interaction as never, renewed);
         await render(ctx, interaction, renewed, error);
+      }
+    },
+
+    async 'verify-email'(ctx, interaction, state) {
+      const input = formInput(ctx);
+      const account = await accountOf(state);
+      try {
+        if (input.action === 'resend') {
+          await deps.emailVerification.sendCode(account, ctx.ip);
+          await saveFlowState(interaction as never, pending.seal(state, { resent: true }));
+          ctx.status = 303;
+          ctx.redirect(`/interaction/${interaction.uid}`);
+          return;
+        }
+        await deps.emailVerification.verify(account, typedCode(input));
+        await move(ctx, interaction, state, { type: 'email_verified' }, { ...account, emailVerified: true });
+      } catch (caught) {
+        const error = asStepError(caught);
+        if (!error) throw caught;
+        if (caught instanceof AppError && caught.code === 'wrong_code') logger.info({ event: 'email_verification.failed', accountId: account.id, ip: ctx.ip });
+        await render(ctx, interaction, state, error);
       }
     },
 

@@ -16,6 +16,8 @@ export type FactorKind = (typeof FACTOR_KINDS)[number];
 
 export const STEPS = [
   'password',
+  // An account whose address is not verified (created by the CLI or an administrator): a code to it first.
+  'verify_email',
   'factor',
   'choose_factor',
   'enrol_required',
@@ -65,12 +67,22 @@ export interface FlowFacts {
   factors: { id: string; kind: FactorKind; usable?: boolean }[];
   /** Kinds this deployment can enrol now (e.g. no text messages without a phone sender). */
   enrollable: FactorKind[];
+  /**
+   * False for an account whose login address was never verified: after the password (or a
+   * passkey) it confirms the address with an emailed code first. Absent means verified.
+   */
+  emailVerified?: boolean;
 }
 
 export type FlowEvent =
   | { type: 'password_verified'; accountId: string; proof: Proof }
   /** A passkey with user verification on the sign-in page: the account is known only now. */
   | { type: 'passkey_verified'; accountId: string; proof: Proof }
+  /**
+   * The code emailed to the login address was right and the account is marked verified. Not
+   * a factor: it adds no proof, the flow continues as it would have after the password.
+   */
+  | { type: 'email_verified' }
   | { type: 'factor_verified'; proof: Proof }
   | { type: 'choose_other' }
   | { type: 'factor_chosen'; factorId: string }
@@ -147,9 +159,14 @@ export function transition(state: FlowState, event: FlowEvent, facts: FlowFacts)
   switch (state.step) {
     case 'password':
       if (event.type === 'password_verified' || event.type === 'passkey_verified') {
-        return advance({ ...state, accountId: event.accountId, proofs: [event.proof] }, facts);
+        const signedIn = { ...state, accountId: event.accountId, proofs: [event.proof] };
+        if (facts.emailVerified === false) return { ...signedIn, step: 'verify_email', factorId: undefined, enrolKind: undefined, pending: undefined };
+        return advance(signedIn, facts);
       }
       if (event.type === 'signup_started') return { ...state, step: 'signup', pending: undefined };
+      break;
+    case 'verify_email':
+      if (event.type === 'email_verified') return advance(state, facts);
       break;
     case 'factor':
       if (event.type === 'factor_verified' && event.proof.factorId === state.factorId) {

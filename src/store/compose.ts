@@ -9,6 +9,7 @@ export function composeStores(longLived: LongLivedStores, shortLived: ShortLived
     consents: longLived.consents,
     secrets: longLived.secrets,
     factors: longLived.factors,
+    subscriptions: longLived.subscriptions,
     oidc: shortLived.oidc,
     counters: shortLived.counters,
     oneTime: shortLived.oneTime,

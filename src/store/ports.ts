@@ -39,6 +39,8 @@ export interface AccountStore {
    * (sessionsValidAfter = now, wall clock; updatedAt too). False when there is no such account.
    */
   updatePassword(id: string, passwordHash: string): Promise<boolean>;
+  /** Sets emailVerified (and updatedAt); false when there is no such account. Idempotent. */
+  markEmailVerified(id: string): Promise<boolean>;
 }
 
 /** Client metadata exactly as node-oidc-provider reads it (snake_case, RFC 7591). */
@@ -216,6 +218,74 @@ export interface FactorStore {
   removeAllForAccount(accountId: string): Promise<number>;
 }
 
+/** A subscription people join (src/orgs/): one owner, identified by two numbers. */
+export interface Subscription {
+  id: string;
+  name: string;
+  ownerAccountId: string;
+  /** Decimal digits (8), unique. */
+  customerNumber: string;
+  /** 'MBR' + 10 digits, unique; its last 6 digits also find it when no other shares them. */
+  registrationId: string;
+  createdAt: number;
+}
+
+export type NewSubscription = Pick<Subscription, 'name' | 'ownerAccountId' | 'customerNumber' | 'registrationId'>;
+
+export type SubscriptionRole = 'owner' | 'member';
+
+export interface SubscriptionMember {
+  subscriptionId: string;
+  accountId: string;
+  role: SubscriptionRole;
+  joinedAt: number;
+}
+
+export type JoinRequestStatus = 'pending' | 'approved' | 'declined';
+
+export interface JoinRequest {
+  id: string;
+  subscriptionId: string;
+  requesterAccountId: string;
+  status: JoinRequestStatus;
+  createdAt: number;
+  /** Null while pending. */
+  decidedAt: number | null;
+}
+
+/** Subscriptions, their members and requests to join them (long-lived). */
+export interface SubscriptionStore {
+  /**
+   * Stores the subscription and its owner as its first member ('owner'). Throws
+   * DuplicateError when the customer number or the registration id is taken.
+   */
+  create(subscription: NewSubscription, nowMs?: number): Promise<Subscription>;
+  find(id: string): Promise<Subscription | null>;
+  findByCustomerNumber(customerNumber: string): Promise<Subscription | null>;
+  findByRegistrationId(registrationId: string): Promise<Subscription | null>;
+  /** Every subscription whose registration id ends with these 6 digits (more than one: ambiguous). */
+  findByRegistrationSuffix(suffix: string): Promise<Subscription[]>;
+  /** Oldest first. */
+  list(): Promise<Subscription[]>;
+  /** Oldest first. */
+  members(subscriptionId: string): Promise<SubscriptionMember[]>;
+  /** The account's memberships, oldest first. */
+  membershipsOf(accountId: string): Promise<SubscriptionMember[]>;
+  /** False (nothing changed) when the account is a member already. */
+  addMember(member: Omit<SubscriptionMember, 'joinedAt'>, nowMs?: number): Promise<boolean>;
+  createJoinRequest(request: Pick<JoinRequest, 'subscriptionId' | 'requesterAccountId'>, nowMs?: number): Promise<JoinRequest>;
+  findJoinRequest(id: string): Promise<JoinRequest | null>;
+  /** The account's requests, oldest first. */
+  joinRequestsOf(accountId: string): Promise<JoinRequest[]>;
+  /** The subscription's requests, oldest first. */
+  joinRequestsFor(subscriptionId: string): Promise<JoinRequest[]>;
+  /**
+   * One atomic conditional write, pending → `status` (decidedAt = `nowMs`): the decided
+   * request for the one caller that decided it, null when it was decided already or is missing.
+   */
+  decide(id: string, status: 'approved' | 'declined', nowMs?: number): Promise<JoinRequest | null>;
+}
+
 export interface BackendHealth {
   name: string;
   ok: boolean;
@@ -239,10 +309,11 @@ export interface Stores extends Backend {
   secrets: SecretStore;
   factors: FactorStore;
   oneTime: OneTimeStore;
+  subscriptions: SubscriptionStore;
 }
 
 /** Accounts, clients, consents, keys and factors: MongoDB at scale, SQLite embedded. */
-export type LongLivedStores = Pick<Stores, 'accounts' | 'clients' | 'consents' | 'secrets' | 'factors'> & Backend;
+export type LongLivedStores = Pick<Stores, 'accounts' | 'clients' | 'consents' | 'secrets' | 'factors' | 'subscriptions'> & Backend;
 /** Provider artifacts, counters and single-use secrets: Redis at scale, SQLite embedded. */
 export type ShortLivedStores = Pick<Stores, 'oidc' | 'counters' | 'oneTime'> & Backend;
 

@@ -81,6 +81,25 @@ describeBackends(backends, (stores) => {
       expect(await accounts.findById(other.id)).toEqual(other);
     });
 
+    test('markEmailVerified sets emailVerified and updatedAt, leaves the rest, and is idempotent', async () => {
+      const { accounts } = stores();
+      const created = await accounts.create(newAccount({ emailVerified: false }));
+      const before = Date.now();
+      expect(await accounts.markEmailVerified(created.id)).toBe(true);
+      const verified = (await accounts.findById(created.id))!;
+      expect(verified).toEqual({ ...created, emailVerified: true, updatedAt: expect.any(Number) });
+      expect(verified.updatedAt).toBeGreaterThanOrEqual(before);
+      expect(await accounts.markEmailVerified(created.id)).toBe(true);
+      expect((await accounts.findByEmail(created.email))?.emailVerified).toBe(true);
+    });
+
+    test('markEmailVerified of a missing account is false and changes nothing', async () => {
+      const { accounts } = stores();
+      const other = await accounts.create(newAccount({ emailVerified: false }));
+      expect(await accounts.markEmailVerified(randomUUID())).toBe(false);
+      expect(await accounts.findById(other.id)).toEqual(other);
+    });
+
     test('an email taken in any case is a DuplicateError', async () => {
       const { accounts } = stores();
       const input = newAccount();

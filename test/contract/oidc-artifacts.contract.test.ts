@@ -5,8 +5,8 @@ import { describeBackends, shortLivedBackends, sleep } from './backends.js';
 const backends = await shortLivedBackends();
 
 /** Short enough to keep the suite fast, long enough for a few round trips before it ends. */
-const SHORT_TTL_S = 0.3;
-const PAST_SHORT_TTL_MS = 500;
+const SHORT_TTL_S = 1;
+const PAST_SHORT_TTL_MS = 1_300;
 
 const newId = () => randomUUID();
 

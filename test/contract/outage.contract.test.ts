@@ -82,6 +82,7 @@ describe('mongo unreachable', () => {
         findByEmail: () => stores.accounts.findByEmail('a@example.com'),
         listAccounts: () => stores.accounts.list(),
         updatePassword: () => stores.accounts.updatePassword('id', 'h'),
+        markEmailVerified: () => stores.accounts.markEmailVerified('id'),
         createClient: () => stores.clients.create({ client_id: 'c' }),
         findClient: () => stores.clients.find('c'),
         listClients: () => stores.clients.list(),

@@ -1,8 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type * as oidc from 'openid-client';
 import { createUser, startTestApp, TEST_PASSWORD, type TestApp } from '../support/app.js';
+import { collectBrowserErrors, expectAccessible, launchChromium } from '../support/chromium.js';
 import { authorizationRequest, discover } from '../support/rp.js';
 
 /**
@@ -12,21 +11,6 @@ import { authorizationRequest, discover } from '../support/rp.js';
  *
  * Needs Chromium: Debian's package `chromium` (/usr/bin/chromium), or CHROMIUM_PATH.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const LAUNCH_FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run',
-  // No name is ever looked up: the browser can reach the app on loopback and nothing else.
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-];
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[]; failureSummary?: string }[];
-}
-
 describe('accessibility of every page, light and dark (axe-core in Chromium)', () => {
   let app: TestApp;
   let config: oidc.Configuration;
@@ -38,21 +22,15 @@ describe('accessibility of every page, light and dark (axe-core in Chromium)', (
   const browserErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM}: install the Debian package "chromium" (apt-get install -y chromium) or set CHROMIUM_PATH.`);
-    }
+    browser = await launchChromium();
     app = await startTestApp();
     await createUser(app);
     // The RP's callback is on loopback too (an unknown page of the app), so that the browser never leaves the machine.
     redirectUri = `${app.url}/rp/callback`;
     config = await discover(app, await app.container.clients.create({ name: 'Example RP', redirectUris: [redirectUri], grantTypes: ['authorization_code'] }));
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_FLAGS });
     context = await browser.newContext();
     page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy|Refused to/.test(message.text())) browserErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => browserErrors.push(error.message));
+    collectBrowserErrors(page, browserErrors);
   }, 60_000);
 
   afterAll(async () => {
@@ -62,31 +40,13 @@ describe('accessibility of every page, light and dark (axe-core in Chromium)', (
 
   afterEach(() => expect(browserErrors.splice(0)).toEqual([]));
 
-  /** Runs axe on the page as it is, once per colour scheme; reports violations readably. */
-  async function expectAccessible(label: string) {
-    // Evaluated over the DevTools protocol, which the page's CSP (no inline or eval'd script) does not govern.
-    await page.evaluate(AXE_SOURCE);
-    for (const colorScheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme });
-      // Strings, not functions: they run in the page, and the project compiles without DOM types.
-      const violations = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations)")) as Violation[];
-      const readable = violations.map((v) => ({
-        rule: v.id,
-        impact: v.impact,
-        help: v.help,
-        nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`),
-      }));
-      expect({ page: label, colorScheme, violations: readable }).toEqual({ page: label, colorScheme, violations: [] });
-    }
-  }
-
   const heading = () => page.locator('h1').innerText();
 
   test('login, consent, the sign-out prompt and its answer', async () => {
     const attempt = await authorizationRequest(config, 'openid profile email offline_access', { redirect_uri: redirectUri });
     await page.goto(attempt.url.href);
     expect(await heading()).toBe('Sign in');
-    await expectAccessible('login');
+    await expectAccessible(page, 'login');
 
     // The page font reaches form controls too (browsers do not inherit it by default).
     const fonts = (await page.evaluate(
@@ -98,18 +58,18 @@ describe('accessibility of every page, light and dark (axe-core in Chromium)', (
     await page.fill('#password', TEST_PASSWORD);
     await page.click('button[type=submit]:has-text("Sign in")');
     expect(await heading()).toBe('Allow access');
-    await expectAccessible('consent');
+    await expectAccessible(page, 'consent');
 
     await page.click('button:has-text("Allow")');
     await page.waitForURL((url) => url.href.startsWith(`${redirectUri}?code=`));
 
     await page.goto(`${app.url}/session/end`);
     expect(await heading()).toBe('Sign out?');
-    await expectAccessible('sign-out prompt');
+    await expectAccessible(page, 'sign-out prompt');
 
     await page.click('button:has-text("No, stay signed in")');
     expect(await heading()).toBe('You are still signed in');
-    await expectAccessible('still signed in');
+    await expectAccessible(page, 'still signed in');
   }, 60_000);
 
   test.each([
@@ -120,7 +80,7 @@ describe('accessibility of every page, light and dark (axe-core in Chromium)', (
     await context.clearCookies();
     await page.goto(`${app.url}${path}`);
     expect(await heading()).toBe(expected);
-    await expectAccessible(label);
+    await expectAccessible(page, label);
   }, 60_000);
 
   test('create account, enter code, already in use; forgot password, check inbox, choose a new password, changed', async () => {
@@ -133,44 +93,44 @@ describe('accessibility of every page, light and dark (axe-core in Chromium)', (
     await page.fill('#password', 'password123');
     await page.click('button[type=submit]:has-text("Create account")');
     expect(await page.locator('#password-strength').innerText()).toContain('Very weak');
-    await expectAccessible('create account (refused password)');
+    await expectAccessible(page, 'create account (refused password)');
     await page.fill('#password', 'velvet harbour pickle season');
     await page.click('button[type=submit]:has-text("Create account")');
     expect(await heading()).toBe('Enter code');
-    await expectAccessible('enter code');
+    await expectAccessible(page, 'enter code');
     const code = /\b\d{6}\b/.exec((await app.container.delivery.outbox!.read()).filter((m) => m.to === 'ada@example.com').at(-1)!.text)![0];
     await page.fill('#code', code);
     await page.click('button[type=submit]:has-text("Continue")');
     expect(await heading()).toBe('This email address is already in use');
-    await expectAccessible('already in use');
+    await expectAccessible(page, 'already in use');
 
     await page.click('a:has-text("Forgot password")');
     expect(await heading()).toBe('Forgot password');
-    await expectAccessible('forgot password');
+    await expectAccessible(page, 'forgot password');
     await page.fill('#email', 'ada@example.com');
     await page.click('button[type=submit]:has-text("Send link")');
     expect(await heading()).toBe('Check your inbox');
-    await expectAccessible('check your inbox');
+    await expectAccessible(page, 'check your inbox');
     const link = /http:\/\/\S+\/password\/reset\?token=\S+/.exec((await app.container.delivery.outbox!.read()).filter((m) => m.to === 'ada@example.com').at(-1)!.text)![0];
     await page.goto(link);
     expect(await heading()).toBe('Choose a new password');
-    await expectAccessible('choose a new password');
+    await expectAccessible(page, 'choose a new password');
     await page.fill('#password', TEST_PASSWORD);
     await page.click('button[type=submit]:has-text("Change password")');
     expect(await heading()).toBe('Password changed');
-    await expectAccessible('password changed');
+    await expectAccessible(page, 'password changed');
     // Used: the form still opens (nothing is used up by opening), but the password is refused.
     await page.goto(link);
     await page.fill('#password', 'another good passphrase here');
     await page.click('button[type=submit]:has-text("Change password")');
     expect(await heading()).toBe('This link has expired');
-    await expectAccessible('reset link used');
+    await expectAccessible(page, 'reset link used');
   }, 60_000);
 
   test('protocol error page (unregistered redirect_uri)', async () => {
     const attempt = await authorizationRequest(config, 'openid', { redirect_uri: `${app.url}/not/registered` });
     await page.goto(attempt.url.href);
     expect(await heading()).toBe("This app's return address is not registered");
-    await expectAccessible('error');
+    await expectAccessible(page, 'error');
   }, 60_000);
 });

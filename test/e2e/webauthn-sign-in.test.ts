@@ -1,11 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as oidc from 'openid-client';
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import type { Account } from '../../src/store/ports.js';
 import { createUser, startTestApp, TEST_PASSWORD, type TestApp } from '../support/app.js';
+import { addVirtualAuthenticator, collectBrowserErrors, expectAccessible, launchChromium } from '../support/chromium.js';
 import { lastOutboxMessage } from '../support/outbox.js';
-import { authorizationRequest, discover, REDIRECT_URI, registerWebClient, type AuthorizationAttempt } from '../support/rp.js';
+import { authorizationRequest, discover, idTokenClaims, REDIRECT_URI, registerWebClient, type AuthorizationAttempt } from '../support/rp.js';
 
 /**
  * Security keys and passkeys through the REAL sign-in pages (login, "Protect your account",
@@ -25,29 +24,9 @@ import { authorizationRequest, discover, REDIRECT_URI, registerWebClient, type A
  *
  * Needs Chromium: Debian's package `chromium` (/usr/bin/chromium), or CHROMIUM_PATH.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const LAUNCH_FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run',
-  // No name is ever looked up: the browser can reach the app on loopback and nothing else.
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
-];
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const TWO_FA = 'urn:latchkey:acr:2fa';
 const PHR = 'phr';
 const EMAIL = 'ada@example.com';
-const AUTHENTICATOR = {
-  protocol: 'ctap2',
-  transport: 'internal',
-  hasResidentKey: true,
-  hasUserVerification: true,
-  isUserVerified: true,
-  automaticPresenceSimulation: true,
-} as const;
-
-interface Violation {
-  id: string;
-  nodes: { target: string[] }[];
-}
 
 /** A virtual authenticator's credentials, private keys included (WebAuthn.getCredentials). */
 async function credentialsOf(tab: Tab) {
@@ -75,14 +54,11 @@ describe('signing in with a security key or a passkey, real pages in Chromium (v
   const browserErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM}: install the Debian package "chromium" (apt-get install -y chromium) or set CHROMIUM_PATH.`);
-    }
+    browser = await launchChromium();
     app = await startTestApp({ hostname: 'localhost' });
     expect(app.issuer).toMatch(/^http:\/\/localhost:\d+$/);
     account = await createUser(app, EMAIL);
     config = await discover(app, await registerWebClient(app));
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_FLAGS });
   }, 60_000);
 
   afterAll(async () => {
@@ -103,13 +79,8 @@ describe('signing in with a security key or a passkey, real pages in Chromium (v
       route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><html lang="en"><title>RP</title><h1>Back at the RP</h1></html>' }),
     );
     const page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) browserErrors.push(m.text());
-    });
-    page.on('pageerror', (error) => browserErrors.push(error.message));
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', { options: AUTHENTICATOR });
+    collectBrowserErrors(page, browserErrors);
+    const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page);
     for (const credential of credentials) await cdp.send('WebAuthn.addCredential', { authenticatorId, credential });
     const tab = { context, page, cdp, authenticatorId };
     tabs.push(tab);
@@ -134,16 +105,6 @@ describe('signing in with a security key or a passkey, real pages in Chromium (v
     return callback;
   }
 
-  /** openid-client exchanges the code (PKCE, nonce, state checked) and returns the ID token's claims. */
-  async function claimsFor(attempt: AuthorizationAttempt, callback: URL) {
-    const tokens = await oidc.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: attempt.verifier,
-      expectedNonce: attempt.nonce,
-      expectedState: attempt.state,
-    });
-    return tokens.claims()!;
-  }
-
   /** The login page's password form; the passkey form is also a "Sign in…" button. */
   async function submitPassword(page: Page) {
     await page.fill('#email', EMAIL);
@@ -161,20 +122,6 @@ describe('signing in with a security key or a passkey, real pages in Chromium (v
     await tab.page.goto(attempt.url.href);
     expect(await heading(tab.page)).toBe('Sign in');
     await tab.page.locator('button:has-text("Sign in with a passkey"):enabled').waitFor();
-  }
-
-  async function expectAccessible(page: Page, label: string) {
-    // Evaluated over the DevTools protocol, which the page's CSP (no inline or eval'd script) does not govern.
-    await page.evaluate(AXE_SOURCE);
-    for (const colorScheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme });
-      const violations = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)")) as Violation[];
-      expect({ page: label, colorScheme, violations: violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`) }).toEqual({
-        page: label,
-        colorScheme,
-        violations: [],
-      });
-    }
   }
 
   const webauthnFactor = async () => (await app.container.stores.factors.listForAccount(account.id)).find((f) => f.kind === 'webauthn');
@@ -195,7 +142,7 @@ describe('signing in with a security key or a passkey, real pages in Chromium (v
     await expectAccessible(tab.page, 'enrol webauthn');
     await tab.page.fill('#webauthn-label', 'Laptop');
     await tab.page.click('button:has-text("Set up security key or biometrics")');
-    const firstClaims = await claimsFor(first, await returnToRp(tab.page));
+    const firstClaims = await idTokenClaims(config, first, await returnToRp(tab.page));
     // Password + a user-verified WebAuthn credential: phishing-resistant, more than the 2FA asked for.
     expect(firstClaims).toMatchObject({ sub: account.id, acr: PHR, amr: ['pwd', 'hwk', 'user', 'mfa'] });
 
@@ -219,7 +166,7 @@ describe('signing in with a security key or a passkey, real pages in Chromium (v
     await expectAccessible(next.page, 'factor webauthn');
     await presence(next, true);
     await next.page.click('button:has-text("Use your security key or biometrics")');
-    const secondClaims = await claimsFor(second, await returnToRp(next.page));
+    const secondClaims = await idTokenClaims(config, second, await returnToRp(next.page));
     expect(secondClaims).toMatchObject({ sub: account.id, acr: PHR, amr: ['pwd', 'hwk', 'user', 'mfa'] });
 
     const after = (await webauthnFactor())!;
@@ -239,7 +186,7 @@ describe('signing in with a security key or a passkey, real pages in Chromium (v
     const posted = tab.page.waitForRequest((r) => r.method() === 'POST' && /\/interaction\/[^/]+\/passkey$/.test(r.url()));
     await tab.page.click('button:has-text("Sign in with a passkey")');
     expect(new URLSearchParams((await posted).postData() ?? '').get('credential')).toContain('"userHandle"');
-    const claims = await claimsFor(attempt, await returnToRp(tab.page));
+    const claims = await idTokenClaims(config, attempt, await returnToRp(tab.page));
     expect(claims).toMatchObject({ sub: account.id, acr: PHR });
     expect(claims.amr).toEqual(expect.arrayContaining(['hwk', 'user', 'mfa']));
     expect(claims.amr).not.toContain('pwd');
@@ -289,7 +236,7 @@ describe('signing in with a security key or a passkey, real pages in Chromium (v
     // The untouched answer to the page's new challenge signs in.
     await presence(tab, true);
     await tab.page.click('button:has-text("Sign in with a passkey")');
-    const claims = await claimsFor(again, await returnToRp(tab.page));
+    const claims = await idTokenClaims(config, again, await returnToRp(tab.page));
     expect(claims).toMatchObject({ sub: account.id, acr: PHR });
   }, 60_000);
 });

@@ -1,12 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import Router from '@koa/router';
 import Handlebars from 'handlebars';
 import Koa from 'koa';
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import type { Clock } from '../../src/clock.js';
 import { VIEWS_DIR } from '../../src/container.js';
 import { createSecretBox } from '../../src/crypto/secret-box.js';
@@ -20,6 +19,7 @@ import { securityHeaders } from '../../src/http/security-headers.js';
 import { message } from '../../src/messages.js';
 import type { Account, Stores } from '../../src/store/ports.js';
 import { createSqliteStores } from '../../src/store/sqlite/index.js';
+import { addVirtualAuthenticator, collectBrowserErrors, expectAccessible, launchChromium } from '../support/chromium.js';
 
 /**
  * The WebAuthn ceremonies in a real browser: Chromium's virtual authenticator (DevTools
@@ -32,14 +32,6 @@ import { createSqliteStores } from '../../src/store/sqlite/index.js';
  *
  * Needs Chromium: Debian's package `chromium` (/usr/bin/chromium), or CHROMIUM_PATH.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const LAUNCH_FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run',
-  // No name is ever looked up: the browser can reach the app on loopback and nothing else.
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
-];
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
 /** The test pages: each shows one partial inside the real layout, or the outcome of a POST. */
 const PAGES: Record<string, string> = {
   register: '<h1>Add a security key</h1>{{> webauthn-register formAction="/register"}}',
@@ -148,11 +140,6 @@ async function startHarness(): Promise<Harness> {
   return { server, url, stores, webauthn, ada };
 }
 
-interface Violation {
-  id: string;
-  nodes: { target: string[] }[];
-}
-
 describe('WebAuthn ceremonies in Chromium (virtual authenticator)', () => {
   let harness: Harness;
   let browser: Browser;
@@ -163,22 +150,12 @@ describe('WebAuthn ceremonies in Chromium (virtual authenticator)', () => {
   const browserErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM}: install the Debian package "chromium" (apt-get install -y chromium) or set CHROMIUM_PATH.`);
-    }
+    browser = await launchChromium();
     harness = await startHarness();
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_FLAGS });
     context = await browser.newContext();
     page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) browserErrors.push(m.text());
-    });
-    page.on('pageerror', (error) => browserErrors.push(error.message));
-    cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    ({ authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-    }));
+    collectBrowserErrors(page, browserErrors);
+    ({ cdp, authenticatorId } = await addVirtualAuthenticator(context, page));
   }, 60_000);
 
   afterAll(async () => {
@@ -195,19 +172,6 @@ describe('WebAuthn ceremonies in Chromium (virtual authenticator)', () => {
     return { heading: await page.locator('h1').innerText(), text: await page.locator('#outcome').innerText() };
   };
 
-  async function expectAccessible(label: string) {
-    await page.evaluate(AXE_SOURCE);
-    for (const colorScheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme });
-      const violations = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)")) as Violation[];
-      expect({ page: label, colorScheme, violations: violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`) }).toEqual({
-        page: label,
-        colorScheme,
-        violations: [],
-      });
-    }
-  }
-
   test('the scripts are served from our origin as JavaScript', async () => {
     for (const path of ['/assets/webauthn.js', '/assets/simplewebauthn-browser.js']) {
       const response = await fetch(`${harness.url}${path}`);
@@ -218,7 +182,7 @@ describe('WebAuthn ceremonies in Chromium (virtual authenticator)', () => {
 
   test('registration: the partial runs the ceremony and the module stores a discoverable, user-verified credential', async () => {
     await page.goto(`${harness.url}/register`);
-    await expectAccessible('register');
+    await expectAccessible(page, 'register');
     await page.fill('#webauthn-label', 'Laptop');
     await page.click('button:has-text("Set up security key or biometrics")');
     expect(await outcome()).toMatchObject({ heading: 'Registered' });
@@ -247,7 +211,7 @@ describe('WebAuthn ceremonies in Chromium (virtual authenticator)', () => {
   test('second factor: the authenticator answers the challenge, the sign count advances, the answer cannot be replayed', async () => {
     const before = (await harness.stores.factors.listForAccount(harness.ada.id))[0]!;
     await page.goto(`${harness.url}/verify`);
-    await expectAccessible('verify');
+    await expectAccessible(page, 'verify');
     const posted = page.waitForRequest((request) => request.method() === 'POST' && request.url().endsWith('/verify'));
     await page.click('button:has-text("Use your security key or biometrics")');
     const result = await outcome();
@@ -267,7 +231,7 @@ describe('WebAuthn ceremonies in Chromium (virtual authenticator)', () => {
 
   test('passwordless: the passkey button signs the account in (user verification required)', async () => {
     await page.goto(`${harness.url}/login`);
-    await expectAccessible('login with passkey');
+    await expectAccessible(page, 'login with passkey');
     await page.click('button:has-text("Sign in with a passkey")');
     const result = await outcome();
     expect(result.heading).toBe('Signed in');

@@ -9,7 +9,7 @@ import { AppError } from '../../src/errors.js';
 import { createSqliteStores } from '../../src/store/sqlite/index.js';
 import { startTestApp, TEST_SECRET } from '../support/app.js';
 import { Browser } from '../support/browser.js';
-import { authorizationRequest, discover, REDIRECT_URI, signInThroughBrowser } from '../support/rp.js';
+import { authorizationRequest, discover, exchangeCode, REDIRECT_URI, signInThroughBrowser } from '../support/rp.js';
 
 describe('the latchkey command', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'));
@@ -79,11 +79,7 @@ describe('the latchkey command', () => {
       const config = await discover(app, client as never);
       const attempt = await authorizationRequest(config, 'openid email');
       const callback = await signInThroughBrowser(new Browser(app.url), attempt.url, 'bob@example.com', 'long enough pw');
-      const tokens = await oidc.authorizationCodeGrant(config, callback, {
-        pkceCodeVerifier: attempt.verifier,
-        expectedNonce: attempt.nonce,
-        expectedState: attempt.state,
-      });
+      const tokens = await exchangeCode(config, attempt, callback);
       expect(tokens.claims()!.sub).toBe(user.id);
       expect(await oidc.fetchUserInfo(config, tokens.access_token, user.id as string)).toMatchObject({
         email: 'bob@example.com',

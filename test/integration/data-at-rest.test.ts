@@ -10,7 +10,7 @@ import { createSqliteStores } from '../../src/store/sqlite/index.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
 import { Browser } from '../support/browser.js';
 import { redisBackedStores, redisUrlForTests, sharedSqlite } from '../support/redis.js';
-import { authorizationRequest, discover, registerWebClient, signInThroughBrowser } from '../support/rp.js';
+import { authorizationRequest, discover, exchangeCode, registerWebClient, signInThroughBrowser } from '../support/rp.js';
 
 const redisUrl = await redisUrlForTests('data at rest');
 
@@ -34,11 +34,7 @@ async function issueEverything(app: TestApp): Promise<Issued> {
   const browser = new Browser(app.url);
   const attempt = await authorizationRequest(config);
   const callback = await signInThroughBrowser(browser, attempt.url, 'ada@example.com');
-  const tokens = await oidc.authorizationCodeGrant(config, callback, {
-    pkceCodeVerifier: attempt.verifier,
-    expectedNonce: attempt.nonce,
-    expectedState: attempt.state,
-  });
+  const tokens = await exchangeCode(config, attempt, callback);
   const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
   // Still live: a copy of the store taken now would be worth stealing.
   expect((await oidc.tokenIntrospection(config, refreshed.access_token)).active).toBe(true);

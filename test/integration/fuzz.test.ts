@@ -5,7 +5,7 @@ import * as oidc from 'openid-client';
 import { createUser, startTestApp, TEST_PASSWORD, type TestApp } from '../support/app.js';
 import { Browser, formAction, inputValue } from '../support/browser.js';
 import { send, type RawRequest } from '../support/http.js';
-import { authorizationRequest, discover, registerWebClient, signInThroughBrowser } from '../support/rp.js';
+import { authorizationRequest, discover, exchangeCode, registerWebClient, signInThroughBrowser } from '../support/rp.js';
 import { watchServerErrors, type ServerErrorWatch } from '../support/server-errors.js';
 
 /**
@@ -58,11 +58,7 @@ async function makeFixtures(app: TestApp): Promise<Fixtures> {
   const signedIn = new Browser(app.url);
   const attempt = await authorizationRequest(config);
   const callback = await signInThroughBrowser(signedIn, attempt.url, 'ada@example.com');
-  const tokens = await oidc.authorizationCodeGrant(config, callback, {
-    pkceCodeVerifier: attempt.verifier,
-    expectedNonce: attempt.nonce,
-    expectedState: attempt.state,
-  });
+  const tokens = await exchangeCode(config, attempt, callback);
 
   // A sign-in in progress: the login page with its interaction cookies and CSRF token.
   const pending = new Browser(app.url);

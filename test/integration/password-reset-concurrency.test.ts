@@ -1,54 +1,10 @@
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { createUser, type TestApp } from '../support/app.js';
+import { appBackends } from '../support/backends.js';
 import { Browser } from '../support/browser.js';
 import { lastOutboxMessage } from '../support/outbox.js';
-import { redisBackedStores, redisUrlForTests, sharedSqlite } from '../support/redis.js';
 import { requestReset, resetLinkIn } from '../support/sign-up.js';
 
-const redisUrl = await redisUrlForTests('password reset concurrency');
-
-interface Backend {
-  name: string;
-  /** Two app instances on one store (one on SQLite: the same in-memory database). */
-  start(): Promise<{ apps: [TestApp, TestApp]; close(): Promise<void> }>;
-}
-
-const backends: Backend[] = [
-  {
-    name: 'the embedded SQLite store',
-    async start() {
-      const shared = sharedSqlite();
-      const apps: [TestApp, TestApp] = [await startTestApp({ stores: shared, keepStores: true }), await startTestApp({ stores: shared, keepStores: true })];
-      return {
-        apps,
-        async close() {
-          await Promise.all(apps.map((a) => a.close()));
-          await shared.close();
-        },
-      };
-    },
-  },
-];
-if (redisUrl) {
-  backends.push({
-    name: 'Redis',
-    async start() {
-      const longLived = sharedSqlite();
-      const redis = redisBackedStores(redisUrl, longLived);
-      const apps: [TestApp, TestApp] = [
-        await startTestApp({ stores: redis.stores, keepStores: true }),
-        await startTestApp({ stores: redis.stores, keepStores: true }),
-      ];
-      return {
-        apps,
-        async close() {
-          await Promise.all(apps.map((a) => a.close()));
-          await redis.close();
-          await longLived.close();
-        },
-      };
-    },
-  });
-}
+const backends = await appBackends('password reset concurrency', { instances: 2 });
 
 const PARALLEL = 50;
 

@@ -6,7 +6,7 @@ import { Browser } from '../support/browser.js';
 import { openSignIn, returnToApp, submitCode, submitPassword } from '../support/flow.js';
 import { startMailCatcher, type MailCatcher } from '../support/mail-catcher.js';
 import { lastOutboxMessage } from '../support/outbox.js';
-import { authorizationRequest, discover, openLoginForm, registerWebClient, signInThroughBrowser, type AuthorizationAttempt } from '../support/rp.js';
+import { authorizationRequest, discover, exchangeCode, openLoginForm, registerWebClient, signInThroughBrowser } from '../support/rp.js';
 import { isSignInPage, signInAs } from '../support/console.js';
 import { chooseNewPassword, linkTo, openSignUp, requestReset, resetLinkIn, submitSignUp, submitSignUpCode } from '../support/sign-up.js';
 import { totpCode } from '../support/totp.js';
@@ -43,10 +43,6 @@ describe('forgot password, over HTTP with mail from the outbox', () => {
   afterAll(() => app.close());
   // Each test starts after the hourly request limits of the previous ones are forgotten.
   beforeEach(() => clock.advance(HOUR + 60_000));
-
-  async function tokensFor(attempt: AuthorizationAttempt, callback: URL) {
-    return oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: attempt.verifier, expectedNonce: attempt.nonce, expectedState: attempt.state });
-  }
 
   /** "Forgot password" from the sign-in page of a new authorization request. */
   async function forgotFromSignIn(browser: Browser, email: string) {
@@ -133,7 +129,7 @@ describe('forgot password, over HTTP with mail from the outbox', () => {
     expect((await oldPassword.attempt('reset@example.com', TEST_PASSWORD)).status).toBe(401);
     const signIn = new Browser(app.url);
     const attempt = await authorizationRequest(config, 'openid');
-    expect((await tokensFor(attempt, await signInThroughBrowser(signIn, attempt.url, 'reset@example.com', NEW_PASSWORD))).claims()!.sub).toBe(account.id);
+    expect((await exchangeCode(config, attempt, await signInThroughBrowser(signIn, attempt.url, 'reset@example.com', NEW_PASSWORD))).claims()!.sub).toBe(account.id);
   });
 
   test('a newer request replaces the link; an expired link is refused, opened or posted', async () => {
@@ -158,7 +154,7 @@ describe('forgot password, over HTTP with mail from the outbox', () => {
     const account = await createUser(app, 'sessions@example.com');
     const browser = new Browser(app.url);
     const attempt = await authorizationRequest(config);
-    const tokens = await tokensFor(attempt, await signInThroughBrowser(browser, attempt.url, 'sessions@example.com'));
+    const tokens = await exchangeCode(config, attempt, await signInThroughBrowser(browser, attempt.url, 'sessions@example.com'));
     // A rotated refresh token is of the same sign-in: it must end too.
     const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
     expect((await oidc.tokenIntrospection(config, refreshed.access_token)).active).toBe(true);
@@ -184,7 +180,7 @@ describe('forgot password, over HTTP with mail from the outbox', () => {
 
     // Signing in again with the new password gives working tokens.
     const fresh = await authorizationRequest(config);
-    const newTokens = await tokensFor(fresh, await signInThroughBrowser(browser, fresh.url, 'sessions@example.com', NEW_PASSWORD));
+    const newTokens = await exchangeCode(config, fresh, await signInThroughBrowser(browser, fresh.url, 'sessions@example.com', NEW_PASSWORD));
     expect((await oidc.refreshTokenGrant(config, newTokens.refresh_token!)).access_token).toBeTruthy();
   });
 
@@ -203,7 +199,7 @@ describe('forgot password, over HTTP with mail from the outbox', () => {
     const factorPage = await submitPassword(browser, await openSignIn(browser, attempt.url), 'totp-reset@example.com', NEW_PASSWORD);
     expect(factorPage.location).toBeUndefined();
     expect(factorPage.text).toContain('Enter the 6-digit code from your authenticator app.');
-    const claims = (await tokensFor(attempt, await returnToApp(browser, await submitCode(browser, factorPage, totpCode(secret, clock.now()))))).claims()!;
+    const claims = (await exchangeCode(config, attempt, await returnToApp(browser, await submitCode(browser, factorPage, totpCode(secret, clock.now()))))).claims()!;
     expect(claims).toMatchObject({ sub: account.id, acr: 'urn:latchkey:acr:2fa', amr: ['pwd', 'otp', 'mfa'] });
   });
 

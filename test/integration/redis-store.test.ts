@@ -1,10 +1,9 @@
-import * as oidc from 'openid-client';
 import { startTestApp, createUser, type TestApp } from '../support/app.js';
 import { Browser, formAction, inputValue } from '../support/browser.js';
 import { runFullFlow } from '../support/full-flow.js';
 import { LoadBalancer } from '../support/load-balancer.js';
 import { redisBackedStores, redisUrlForTests, sharedSqlite, type RedisBackedStores } from '../support/redis.js';
-import { authorizationRequest, discover, REDIRECT_URI, registerWebClient } from '../support/rp.js';
+import { authorizationRequest, discover, exchangeCode, REDIRECT_URI, registerWebClient } from '../support/rp.js';
 
 const redisUrl = await redisUrlForTests('redis integration');
 
@@ -83,11 +82,7 @@ if (redisUrl) {
         const callback = await browser.follow(new URL(back.location!, lb.url).href);
         expect(callback.location).toMatch(new RegExp(`^${REDIRECT_URI}\\?code=`));
 
-        const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.location!), {
-          pkceCodeVerifier: attempt.verifier,
-          expectedNonce: attempt.nonce,
-          expectedState: attempt.state,
-        });
+        const tokens = await exchangeCode(config, attempt, new URL(callback.location!));
         expect(tokens.claims()!.sub).toBe(account.id);
         expect(lb.hits.get('A')).toBe(hitsOnA);
         expect(lb.hits.get('B')).toBeGreaterThanOrEqual(4);

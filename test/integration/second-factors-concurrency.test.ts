@@ -1,61 +1,17 @@
 import type { Account } from '../../src/store/ports.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { createUser, type TestApp } from '../support/app.js';
+import { appBackends } from '../support/backends.js';
 import { captureLog } from '../support/log-capture.js';
 import { Browser } from '../support/browser.js';
 import { openSignIn, submitPassword } from '../support/flow.js';
 import { codeIn, lastOutboxMessage } from '../support/outbox.js';
-import { redisBackedStores, redisUrlForTests, sharedSqlite } from '../support/redis.js';
 import { authorizationRequest, discover, registerWebClient } from '../support/rp.js';
 
-const redisUrl = await redisUrlForTests('second-factor concurrency');
-
-interface Backend {
-  name: string;
-  /** Two app instances on one store (one on SQLite: the same in-memory database). */
-  start(): Promise<{ apps: [TestApp, TestApp]; close(): Promise<void> }>;
-}
-
-const backends: Backend[] = [
-  {
-    name: 'the embedded SQLite store',
-    async start() {
-      const shared = sharedSqlite();
-      const apps: [TestApp, TestApp] = [await startTestApp({ stores: shared, keepStores: true, logger: log.logger }), await startTestApp({ stores: shared, keepStores: true, logger: log.logger })];
-      return {
-        apps,
-        async close() {
-          await Promise.all(apps.map((a) => a.close()));
-          await shared.close();
-        },
-      };
-    },
-  },
-];
-if (redisUrl) {
-  backends.push({
-    name: 'Redis',
-    async start() {
-      const longLived = sharedSqlite();
-      const redis = redisBackedStores(redisUrl, longLived);
-      const apps: [TestApp, TestApp] = [
-        await startTestApp({ stores: redis.stores, keepStores: true, logger: log.logger }),
-        await startTestApp({ stores: redis.stores, keepStores: true, logger: log.logger }),
-      ];
-      return {
-        apps,
-        async close() {
-          await Promise.all(apps.map((a) => a.close()));
-          await redis.close();
-          await longLived.close();
-        },
-      };
-    },
-  });
-}
-
-const PARALLEL = 50;
 /** Every instance logs here: a completed sign-in is logged once, whichever request completed it. */
 const log = captureLog();
+const backends = await appBackends('second-factor concurrency', { instances: 2, logger: log.logger });
+
+const PARALLEL = 50;
 
 describe.each(backends)('second-factor codes under $name', ({ start }) => {
   let apps: [TestApp, TestApp];

@@ -3,7 +3,7 @@ import { createUser, startTestApp, type TestApp } from '../support/app.js';
 import { Browser } from '../support/browser.js';
 import { chooseEnrolment, openSignIn, returnToApp, submitCode, submitEnrolment, submitPassword } from '../support/flow.js';
 import { startMailCatcher, type MailCatcher } from '../support/mail-catcher.js';
-import { authorizationRequest, discover, registerWebClient } from '../support/rp.js';
+import { authorizationRequest, discover, idTokenClaims, registerWebClient } from '../support/rp.js';
 import { startSmsReceiver, type SmsReceiver } from '../support/sms-receiver.js';
 
 const TWO_FA = 'urn:latchkey:acr:2fa';
@@ -29,11 +29,6 @@ describe('second-factor codes delivered through SMTP and the SMS/voice webhook',
 
   const lastCall = () => phone.received.at(-1)!.body as { to: string; channel: string; text: string };
 
-  async function tokensFor(attempt: Awaited<ReturnType<typeof authorizationRequest>>, callback: URL) {
-    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: attempt.verifier, expectedNonce: attempt.nonce, expectedState: attempt.state });
-    return tokens.claims()!;
-  }
-
   test('a phone call reads the digits one by one; the sign-in ends with amr tel', async () => {
     expect(app.container.delivery.outbox).toBeUndefined();
     await createUser(app, 'caller@example.com');
@@ -48,7 +43,7 @@ describe('second-factor codes delivered through SMTP and the SMS/voice webhook',
     const spoken = call.text.match(/(\d), (\d), (\d), (\d), (\d), (\d)/);
     expect(spoken).not.toBeNull();
     const code = spoken!.slice(1).join('');
-    const claims = await tokensFor(attempt, await returnToApp(browser, await submitEnrolment(browser, sent, 'finish', { code })));
+    const claims = await idTokenClaims(config, attempt, await returnToApp(browser, await submitEnrolment(browser, sent, 'finish', { code })));
     expect(claims).toMatchObject({ acr: TWO_FA, amr: ['pwd', 'tel', 'mfa'] });
   });
 
@@ -61,7 +56,7 @@ describe('second-factor codes delivered through SMTP and the SMS/voice webhook',
     const message = await mail.waitFor((m) => m.envelope.to.includes('inbox@example.org'));
     const code = /\b\d{6}\b/.exec(message.parsed.text ?? '')![0];
     expect(message.parsed.html).toContain(code);
-    const claims = await tokensFor(attempt, await returnToApp(browser, await submitEnrolment(browser, sent, 'finish', { code })));
+    const claims = await idTokenClaims(config, attempt, await returnToApp(browser, await submitEnrolment(browser, sent, 'finish', { code })));
     expect(claims.acr).toBe(TWO_FA);
 
     // The webhook fails: enrolling a phone says so on the page and stays where it was.
@@ -92,7 +87,7 @@ describe('second-factor codes delivered through SMTP and the SMS/voice webhook',
     const attempt2 = await authorizationRequest(config, 'openid');
     const factorPage = await submitPassword(next, await openSignIn(next, attempt2.url), 'texter@example.com');
     expect(lastCall()).toMatchObject({ to: '+12015550123', channel: 'sms' });
-    const claims = await tokensFor(attempt2, await returnToApp(next, await submitCode(next, factorPage, /\b\d{6}\b/.exec(lastCall().text)![0])));
+    const claims = await idTokenClaims(config, attempt2, await returnToApp(next, await submitCode(next, factorPage, /\b\d{6}\b/.exec(lastCall().text)![0])));
     expect(claims.amr).toEqual(['pwd', 'sms', 'mfa']);
   });
 });

@@ -14,7 +14,7 @@ import {
   type Landing,
 } from '../support/flow.js';
 import { codeIn, lastOutboxMessage } from '../support/outbox.js';
-import { authorizationRequest, discover, registerWebClient, signInThroughBrowser } from '../support/rp.js';
+import { authorizationRequest, discover, idTokenClaims, registerWebClient, signInThroughBrowser } from '../support/rp.js';
 import { totpCode } from '../support/totp.js';
 
 const TWO_FA = 'urn:latchkey:acr:2fa';
@@ -30,16 +30,6 @@ describe('second factors through the sign-in flow, driven by openid-client', () 
   });
   afterAll(() => app.close());
 
-  /** Exchanges the code the app received and returns the ID token's claims. */
-  async function tokensFor(attempt: Awaited<ReturnType<typeof authorizationRequest>>, callback: URL) {
-    const tokens = await oidc.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: attempt.verifier,
-      expectedNonce: attempt.nonce,
-      expectedState: attempt.state,
-    });
-    return tokens.claims()!;
-  }
-
   /** Enrols an authenticator app through the forced-enrolment step; returns its secret. */
   async function enrolTotp(email: string): Promise<string> {
     const browser = new Browser(app.url);
@@ -50,7 +40,7 @@ describe('second factors through the sign-in flow, driven by openid-client', () 
     expect(enrol.text).toContain('otpauth://totp/');
     const secret = totpSecretOn(enrol);
     const done = await submitEnrolment(browser, enrol, 'finish', { code: totpCode(secret, clock.now()) });
-    const claims = await tokensFor(attempt, await returnToApp(browser, done));
+    const claims = await idTokenClaims(config, attempt, await returnToApp(browser, done));
     expect(claims.acr).toBe(TWO_FA);
     expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
     return secret;
@@ -74,7 +64,7 @@ describe('second factors through the sign-in flow, driven by openid-client', () 
     expect(wrong.status).toBe(400);
     expect(wrong.text).toContain('That code is not right');
     const code = totpCode(secret, clock.now());
-    const claims = await tokensFor(attempt, await returnToApp(browser, await submitCode(browser, wrong, code)));
+    const claims = await idTokenClaims(config, attempt, await returnToApp(browser, await submitCode(browser, wrong, code)));
     expect(claims).toMatchObject({ acr: TWO_FA, amr: ['pwd', 'otp', 'mfa'] });
 
     // The same code again (same time step), in a new sign-in: refused.
@@ -103,7 +93,7 @@ describe('second factors through the sign-in flow, driven by openid-client', () 
     const account = await createUser(app, 'stepup@example.com');
     const browser = new Browser(app.url);
     const first = await authorizationRequest(config, 'openid');
-    const firstClaims = await tokensFor(first, await signInThroughBrowser(browser, first.url, 'stepup@example.com'));
+    const firstClaims = await idTokenClaims(config, first, await signInThroughBrowser(browser, first.url, 'stepup@example.com'));
     expect(firstClaims.acr).toBe('urn:latchkey:acr:1fa');
 
     // The factor is added while the session lives (as the console does).
@@ -119,7 +109,7 @@ describe('second factors through the sign-in flow, driven by openid-client', () 
     const page = await browser.follow(stepUp.url.href);
     expect(page.text).not.toContain('id="password"');
     expect(page.text).toContain('authenticator app');
-    const claims = await tokensFor(stepUp, await returnToApp(browser, await submitCode(browser, page, totpCode(secret, clock.now()))));
+    const claims = await idTokenClaims(config, stepUp, await returnToApp(browser, await submitCode(browser, page, totpCode(secret, clock.now()))));
     expect(claims).toMatchObject({ sub: account.id, acr: TWO_FA });
   });
 
@@ -166,7 +156,7 @@ describe('second factors through the sign-in flow, driven by openid-client', () 
     const sent = await submitEnrolment(browser, begin, 'begin', { email: 'codes@example.org' });
     expect(sent.text).toContain('We sent a code to');
     const code = codeIn(await lastOutboxMessage(app, 'codes@example.org'));
-    const claims = await tokensFor(attempt, await returnToApp(browser, await submitEnrolment(browser, sent, 'finish', { code })));
+    const claims = await idTokenClaims(config, attempt, await returnToApp(browser, await submitEnrolment(browser, sent, 'finish', { code })));
     expect(claims).toMatchObject({ acr: TWO_FA, amr: ['pwd', 'otp', 'mfa'] });
 
     const next = new Browser(app.url);
@@ -180,7 +170,7 @@ describe('second factors through the sign-in flow, driven by openid-client', () 
       const refused = await submitCode(next, resent, oldCode);
       expect(refused.status).toBe(400);
     }
-    const claims2 = await tokensFor(attempt2, await returnToApp(next, await submitCode(next, resent, newCode)));
+    const claims2 = await idTokenClaims(config, attempt2, await returnToApp(next, await submitCode(next, resent, newCode)));
     expect(claims2.acr).toBe(TWO_FA);
   });
 
@@ -196,7 +186,7 @@ describe('second factors through the sign-in flow, driven by openid-client', () 
     const sent = await submitEnrolment(browser, invalid, 'begin', { country: 'GB', number: '020 7946 0958', channel: 'sms' });
     const sms = await lastOutboxMessage(app, '+442079460958');
     expect(sms.kind).toBe('sms');
-    const claims = await tokensFor(attempt, await returnToApp(browser, await submitEnrolment(browser, sent, 'finish', { code: codeIn(sms) })));
+    const claims = await idTokenClaims(config, attempt, await returnToApp(browser, await submitEnrolment(browser, sent, 'finish', { code: codeIn(sms) })));
     expect(claims).toMatchObject({ acr: TWO_FA, amr: ['pwd', 'sms', 'mfa'] });
 
     // A second factor, an email code, is offered under "Authenticate a different way".
@@ -211,7 +201,7 @@ describe('second factors through the sign-in flow, driven by openid-client', () 
     expect(factorPage.text).toContain('We sent a code to');
     const emailPage = await chooseOtherFactor(next, factorPage, 'Email to');
     const code = codeIn(await lastOutboxMessage(app, 'phone-backup@example.org'));
-    const claims2 = await tokensFor(attempt2, await returnToApp(next, await submitCode(next, emailPage, code)));
+    const claims2 = await idTokenClaims(config, attempt2, await returnToApp(next, await submitCode(next, emailPage, code)));
     expect(claims2.amr).toEqual(['pwd', 'otp', 'mfa']);
   });
 

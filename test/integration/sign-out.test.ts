@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
 import { Browser } from '../support/browser.js';
-import { answerSignOutPrompt, authorizationRequest, discover, POST_LOGOUT_URI, REDIRECT_URI, registerWebClient, signInThroughBrowser } from '../support/rp.js';
+import { answerSignOutPrompt, authorizationRequest, discover, exchangeCode, POST_LOGOUT_URI, REDIRECT_URI, registerWebClient, signInThroughBrowser } from '../support/rp.js';
 
 describe('RP-initiated sign-out: the answer is what happens', () => {
   let app: TestApp;
@@ -18,11 +18,7 @@ describe('RP-initiated sign-out: the answer is what happens', () => {
     const browser = new Browser(app.url);
     const attempt = await authorizationRequest(config, 'openid');
     const callback = await signInThroughBrowser(browser, attempt.url, 'ada@example.com');
-    const tokens = await oidc.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: attempt.verifier,
-      expectedNonce: attempt.nonce,
-      expectedState: attempt.state,
-    });
+    const tokens = await exchangeCode(config, attempt, callback);
     return { browser, idToken: tokens.id_token! };
   };
 

@@ -3,7 +3,7 @@ import { createUser, startTestApp, TEST_PASSWORD, TestClock, type TestApp } from
 import { Browser } from '../support/browser.js';
 import { openSignIn, returnToApp, submitPassword, type Landing } from '../support/flow.js';
 import { codeIn, lastOutboxMessage } from '../support/outbox.js';
-import { authorizationRequest, discover, registerWebClient, type AuthorizationAttempt } from '../support/rp.js';
+import { authorizationRequest, discover, idTokenClaims, registerWebClient } from '../support/rp.js';
 import { linkTo, openSignUp, signUpAction, submitSignUp, submitSignUpCode } from '../support/sign-up.js';
 
 const ONE_FA = 'urn:latchkey:acr:1fa';
@@ -20,15 +20,6 @@ describe('create account with an emailed code, over HTTP', () => {
     config = await discover(app, await registerWebClient(app));
   });
   afterAll(() => app.close());
-
-  async function tokensFor(attempt: AuthorizationAttempt, callback: URL) {
-    const tokens = await oidc.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: attempt.verifier,
-      expectedNonce: attempt.nonce,
-      expectedState: attempt.state,
-    });
-    return tokens.claims()!;
-  }
 
   /** A browser on the "Create account" form of a new authorization request. */
   async function atSignUpForm(extra: Record<string, string> = {}) {
@@ -56,7 +47,7 @@ describe('create account with an emailed code, over HTTP', () => {
 
     const account = await app.container.stores.accounts.findByEmail('grace@example.com');
     expect(account).toBeNull();
-    const claims = await tokensFor(attempt, await returnToApp(browser, await submitSignUpCode(browser, page, code)));
+    const claims = await idTokenClaims(config, attempt, await returnToApp(browser, await submitSignUpCode(browser, page, code)));
 
     const created = (await app.container.stores.accounts.findByEmail('grace@example.com'))!;
     expect(created).toMatchObject({ name: 'Grace Hopper', emailVerified: true, disabled: false });
@@ -67,7 +58,7 @@ describe('create account with an emailed code, over HTTP', () => {
     const next = new Browser(app.url);
     const again = await authorizationRequest(config, 'openid');
     const landing = await submitPassword(next, await openSignIn(next, again.url), 'grace@example.com', NEW_PASSWORD);
-    expect((await tokensFor(again, await returnToApp(next, landing))).sub).toBe(created.id);
+    expect((await idTokenClaims(config, again, await returnToApp(next, landing))).sub).toBe(created.id);
   });
 
   test('the pending sign-up is sealed in the flow state and holds the password hash, never the password', async () => {
@@ -96,7 +87,7 @@ describe('create account with an emailed code, over HTTP', () => {
     const callback = await returnToApp(browser, await submitSignUpCode(browser, page, code));
     expect(callback.searchParams.get('error')).toBeNull();
     // authorizationCodeGrant checks the ID token: signature, issuer, audience, nonce, expiry.
-    const claims = await tokensFor(attempt, callback);
+    const claims = await idTokenClaims(config, attempt, callback);
     const created = (await app.container.stores.accounts.findByEmail('byron@example.com'))!;
     expect(claims).toMatchObject({ sub: created.id, email: 'byron@example.com', email_verified: true, amr: ['pwd'], acr: ONE_FA });
   });
@@ -108,7 +99,7 @@ describe('create account with an emailed code, over HTTP', () => {
     const form = await browser.follow(attempt.url.href);
     const signIn = await signUpAction(browser, form, '/signup', 'cancel');
     expect(signIn.text).toContain('id="password"');
-    const claims = await tokensFor(attempt, await returnToApp(browser, await submitPassword(browser, signIn, 'has-one@example.com')));
+    const claims = await idTokenClaims(config, attempt, await returnToApp(browser, await submitPassword(browser, signIn, 'has-one@example.com')));
     expect(claims.sub).toBe(existing.id);
   });
 
@@ -208,7 +199,7 @@ describe('create account with an emailed code, over HTTP', () => {
 
     const signIn = await signUpAction(taken.browser, inUse, '/signup-taken', 'cancel');
     expect(signIn.text).toContain('id="password"');
-    const claims = await tokensFor(taken.attempt, await returnToApp(taken.browser, await submitPassword(taken.browser, signIn, 'owned@example.com', TEST_PASSWORD)));
+    const claims = await idTokenClaims(config, taken.attempt, await returnToApp(taken.browser, await submitPassword(taken.browser, signIn, 'owned@example.com', TEST_PASSWORD)));
     expect(claims.sub).toBe(owner.id);
   });
 

@@ -1,47 +1,13 @@
 import * as oidc from 'openid-client';
 import type { ClientMetadata } from '../../src/store/ports.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { createUser, type TestApp } from '../support/app.js';
+import { appBackends } from '../support/backends.js';
 import { Browser } from '../support/browser.js';
 import { approveDeviceThroughBrowser } from '../support/device.js';
-import { redisBackedStores, redisUrlForTests, sharedSqlite } from '../support/redis.js';
-import { authorizationRequest, discover, REDIRECT_URI, registerWebClient, signInThroughBrowser } from '../support/rp.js';
+import { authorizationRequest, discover, exchangeCode, REDIRECT_URI, registerWebClient, signInThroughBrowser } from '../support/rp.js';
 import { inParallel, introspect, postAs, type EndpointAnswer } from '../support/token-endpoint.js';
 
-const redisUrl = await redisUrlForTests('single use');
-
-interface Backend {
-  name: string;
-  start(): Promise<{ app: TestApp; close(): Promise<void> }>;
-}
-
-/** SQLite hides races behind its synchronous driver; Redis does not: both must hold. */
-const backends: Backend[] = [
-  {
-    name: 'the embedded SQLite store',
-    async start() {
-      const app = await startTestApp();
-      return { app, close: () => app.close() };
-    },
-  },
-];
-if (redisUrl) {
-  backends.push({
-    name: 'Redis',
-    async start() {
-      const longLived = sharedSqlite();
-      const redis = redisBackedStores(redisUrl, longLived);
-      const app = await startTestApp({ stores: redis.stores, keepStores: true });
-      return {
-        app,
-        async close() {
-          await app.close();
-          await redis.close();
-          await longLived.close();
-        },
-      };
-    },
-  });
-}
+const backends = await appBackends('single use', { instances: 1 });
 
 const PARALLEL = 50;
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -60,7 +26,7 @@ describe.each(backends)('single-use artifacts under $name', ({ start }) => {
   let config: oidc.Configuration;
 
   beforeAll(async () => {
-    ({ app, close } = await start());
+    ({ apps: [app], close } = await start());
     await createUser(app);
     client = await registerWebClient(app);
     config = await discover(app, client);
@@ -102,11 +68,7 @@ describe.each(backends)('single-use artifacts under $name', ({ start }) => {
 
   test(`a refresh token used ${PARALLEL} times at once: exactly one new token pair`, async () => {
     const { attempt, callback } = await freshCode();
-    const tokens = await oidc.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: attempt.verifier,
-      expectedNonce: attempt.nonce,
-      expectedState: attempt.state,
-    });
+    const tokens = await exchangeCode(config, attempt, callback);
     const answers = await inParallel(PARALLEL, () =>
       postAs(app, client, '/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }),
     );

@@ -1,8 +1,7 @@
-import * as oidc from 'openid-client';
 import type { ClientMetadata } from '../../src/store/ports.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
 import { Browser } from '../support/browser.js';
-import { authorizationRequest, discover, registerWebClient, signInThroughBrowser } from '../support/rp.js';
+import { authorizationRequest, discover, exchangeCode, registerWebClient, signInThroughBrowser } from '../support/rp.js';
 import { introspect, postAs } from '../support/token-endpoint.js';
 
 describe('token privacy: a client sees and revokes only its own tokens', () => {
@@ -25,11 +24,7 @@ describe('token privacy: a client sees and revokes only its own tokens', () => {
     const config = await discover(app, a);
     const attempt = await authorizationRequest(config);
     const callback = await signInThroughBrowser(new Browser(app.url), attempt.url, 'ada@example.com');
-    const tokens = await oidc.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: attempt.verifier,
-      expectedNonce: attempt.nonce,
-      expectedState: attempt.state,
-    });
+    const tokens = await exchangeCode(config, attempt, callback);
     return { access: tokens.access_token, refresh: tokens.refresh_token! };
   }
 

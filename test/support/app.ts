@@ -22,6 +22,17 @@ export class TestClock implements Clock {
   }
 }
 
+/** A clock that moves only when told to: for checks at an exact millisecond (expiry edges). */
+export class FixedClock implements Clock {
+  constructor(private nowMs = Date.now()) {}
+  now(): number {
+    return this.nowMs;
+  }
+  advance(ms: number): void {
+    this.nowMs += ms;
+  }
+}
+
 export interface TestApp {
   container: Container;
   server: Server;

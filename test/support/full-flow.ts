@@ -2,7 +2,7 @@ import * as oidc from 'openid-client';
 import { decodeProtectedHeader } from 'jose';
 import { createUser, type TestApp } from './app.js';
 import { Browser, formAction, inputValue } from './browser.js';
-import { authorizationRequest, discover, POST_LOGOUT_URI, REDIRECT_URI, registerWebClient, signInThroughBrowser } from './rp.js';
+import { authorizationRequest, discover, exchangeCode, POST_LOGOUT_URI, REDIRECT_URI, registerWebClient, signInThroughBrowser } from './rp.js';
 
 /**
  * The whole relying-party journey with openid-client, asserting every step: discovery →
@@ -23,11 +23,7 @@ export async function runFullFlow(app: TestApp): Promise<void> {
   expect(callback.origin + callback.pathname).toBe(REDIRECT_URI);
 
   // openid-client checks state, iss, the ID token signature against the JWKS, aud and nonce.
-  const tokens = await oidc.authorizationCodeGrant(config, callback, {
-    pkceCodeVerifier: attempt.verifier,
-    expectedNonce: attempt.nonce,
-    expectedState: attempt.state,
-  });
+  const tokens = await exchangeCode(config, attempt, callback);
   const claims = tokens.claims()!;
   expect(claims.iss).toBe(app.url);
   expect(claims.aud).toBe(client.client_id);
@@ -54,11 +50,7 @@ export async function runFullFlow(app: TestApp): Promise<void> {
   const second = await authorizationRequest(config, 'openid email');
   const page = await browser.follow(second.url.href);
   expect(page.location).toMatch(new RegExp(`^${REDIRECT_URI}\\?code=`));
-  const tokens2 = await oidc.authorizationCodeGrant(config, new URL(page.location!), {
-    pkceCodeVerifier: second.verifier,
-    expectedNonce: second.nonce,
-    expectedState: second.state,
-  });
+  const tokens2 = await exchangeCode(config, second, new URL(page.location!));
   expect((await oidc.tokenIntrospection(config, tokens2.access_token)).active).toBe(true);
   await oidc.tokenRevocation(config, tokens2.access_token);
   expect((await oidc.tokenIntrospection(config, tokens2.access_token)).active).toBe(false);

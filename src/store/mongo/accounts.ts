@@ -61,5 +61,9 @@ export function mongoAccountStore(mongo: MongoConnection, { accounts }: MongoMod
       );
       return result.matchedCount === 1;
     },
+    async markEmailVerified(id) {
+      const result = await mongo.run('account', () => accounts.updateOne({ id }, { $set: { emailVerified: true, updatedAt: Date.now() } }));
+      return result.matchedCount === 1;
+    },
   };
 }

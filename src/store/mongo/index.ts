@@ -7,6 +7,7 @@ import { mongoConsentStore } from './consents.js';
 import { mongoFactorStore } from './factors.js';
 import { defineModels } from './models.js';
 import { mongoSecretStore } from './secrets.js';
+import { mongoSubscriptionStore } from './subscriptions.js';
 
 export type MongoStoreOptions = MongoConnectionOptions;
 
@@ -28,6 +29,7 @@ export function createMongoStores(uri: string, options: MongoStoreOptions = {}):
     consents: mongoConsentStore(mongo, models),
     secrets: mongoSecretStore(mongo, models),
     factors: mongoFactorStore(mongo, models),
+    subscriptions: mongoSubscriptionStore(mongo, models),
     health: () => mongo.health(),
     close: () => mongo.close(),
     connection: mongo.connection,

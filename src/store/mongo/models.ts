@@ -52,6 +52,33 @@ export interface FactorDoc {
   lastUsedAt: number | null;
 }
 
+export interface SubscriptionDoc {
+  id: string;
+  name: string;
+  ownerAccountId: string;
+  customerNumber: string;
+  registrationId: string;
+  /** The registration id's last 6 digits, indexed for lookups by suffix. */
+  registrationSuffix: string;
+  createdAt: number;
+}
+
+export interface SubscriptionMemberDoc {
+  subscriptionId: string;
+  accountId: string;
+  role: string;
+  joinedAt: number;
+}
+
+export interface JoinRequestDoc {
+  id: string;
+  subscriptionId: string;
+  requesterAccountId: string;
+  status: string;
+  createdAt: number;
+  decidedAt: number | null;
+}
+
 const options = { id: false, versionKey: false, strict: 'throw' } as const;
 
 const accountSchema = new Schema<AccountDoc>(
@@ -123,12 +150,59 @@ factorSchema.index({ id: 1 }, { unique: true });
 factorSchema.index({ accountId: 1, createdAt: 1 });
 factorSchema.index({ credentialId: 1 }, { unique: true, partialFilterExpression: { credentialId: { $type: 'string' } } });
 
+const subscriptionSchema = new Schema<SubscriptionDoc>(
+  {
+    id: { type: String, required: true },
+    name: { type: String, required: true },
+    ownerAccountId: { type: String, required: true },
+    customerNumber: { type: String, required: true },
+    registrationId: { type: String, required: true },
+    registrationSuffix: { type: String, required: true },
+    createdAt: { type: Number, required: true },
+  },
+  options,
+);
+subscriptionSchema.index({ id: 1 }, { unique: true });
+subscriptionSchema.index({ customerNumber: 1 }, { unique: true });
+subscriptionSchema.index({ registrationId: 1 }, { unique: true });
+subscriptionSchema.index({ registrationSuffix: 1 });
+
+const subscriptionMemberSchema = new Schema<SubscriptionMemberDoc>(
+  {
+    subscriptionId: { type: String, required: true },
+    accountId: { type: String, required: true },
+    role: { type: String, required: true },
+    joinedAt: { type: Number, required: true },
+  },
+  options,
+);
+subscriptionMemberSchema.index({ subscriptionId: 1, accountId: 1 }, { unique: true });
+subscriptionMemberSchema.index({ accountId: 1 });
+
+const joinRequestSchema = new Schema<JoinRequestDoc>(
+  {
+    id: { type: String, required: true },
+    subscriptionId: { type: String, required: true },
+    requesterAccountId: { type: String, required: true },
+    status: { type: String, required: true },
+    createdAt: { type: Number, required: true },
+    decidedAt: { type: Number, default: null },
+  },
+  options,
+);
+joinRequestSchema.index({ id: 1 }, { unique: true });
+joinRequestSchema.index({ requesterAccountId: 1, createdAt: 1 });
+joinRequestSchema.index({ subscriptionId: 1, createdAt: 1 });
+
 export interface MongoModels {
   accounts: Model<AccountDoc>;
   clients: Model<ClientDoc>;
   consents: Model<ConsentDoc>;
   secrets: Model<SecretDoc>;
   factors: Model<FactorDoc>;
+  subscriptions: Model<SubscriptionDoc>;
+  subscriptionMembers: Model<SubscriptionMemberDoc>;
+  joinRequests: Model<JoinRequestDoc>;
 }
 
 /** The models bound to one connection (models are per connection, never registered globally). */
@@ -139,5 +213,8 @@ export function defineModels(connection: Connection): MongoModels {
     consents: connection.model<ConsentDoc>('Consent', consentSchema, 'consents'),
     secrets: connection.model<SecretDoc>('Secret', secretSchema, 'secrets'),
     factors: connection.model<FactorDoc>('Factor', factorSchema, 'factors'),
+    subscriptions: connection.model<SubscriptionDoc>('Subscription', subscriptionSchema, 'subscriptions'),
+    subscriptionMembers: connection.model<SubscriptionMemberDoc>('SubscriptionMember', subscriptionMemberSchema, 'subscription_members'),
+    joinRequests: connection.model<JoinRequestDoc>('JoinRequest', joinRequestSchema, 'subscription_join_requests'),
   };
 }

@@ -40,6 +40,8 @@ export function sqliteAccountStore(db: SqliteDatabase): AccountStore {
     'UPDATE accounts SET password_hash = ?, updated_at = ?, sessions_valid_after = ? WHERE id = ?',
   );
 
+  const setEmailVerified = db.prepare<[number, string]>('UPDATE accounts SET email_verified = 1, updated_at = ? WHERE id = ?');
+
   return {
     async create(account: NewAccount) {
       const now = Date.now();
@@ -74,6 +76,9 @@ export function sqliteAccountStore(db: SqliteDatabase): AccountStore {
     async updatePassword(id, passwordHash) {
       const now = Date.now();
       return setPassword.run(passwordHash, now, now, id).changes === 1;
+    },
+    async markEmailVerified(id) {
+      return setEmailVerified.run(Date.now(), id).changes === 1;
     },
   };
 }

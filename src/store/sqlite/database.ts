@@ -77,6 +77,36 @@ const MIGRATIONS: string[] = [
    CREATE UNIQUE INDEX factors_credential ON factors (credential_id) WHERE credential_id IS NOT NULL;`,
   // Password reset: sign-ins before this instant (epoch ms) no longer count.
   `ALTER TABLE accounts ADD COLUMN sessions_valid_after INTEGER;`,
+  // Subscriptions (src/orgs/): members and requests to join. No foreign keys to accounts,
+  // as for factors: MongoDB cannot enforce them and the backends must behave alike.
+  `CREATE TABLE subscriptions (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     owner_account_id TEXT NOT NULL,
+     customer_number TEXT NOT NULL UNIQUE,
+     registration_id TEXT NOT NULL UNIQUE,
+     registration_suffix TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX subscriptions_registration_suffix ON subscriptions (registration_suffix);
+   CREATE TABLE subscription_members (
+     subscription_id TEXT NOT NULL,
+     account_id TEXT NOT NULL,
+     role TEXT NOT NULL,
+     joined_at INTEGER NOT NULL,
+     PRIMARY KEY (subscription_id, account_id)
+   );
+   CREATE INDEX subscription_members_account ON subscription_members (account_id);
+   CREATE TABLE subscription_join_requests (
+     id TEXT PRIMARY KEY,
+     subscription_id TEXT NOT NULL,
+     requester_account_id TEXT NOT NULL,
+     status TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     decided_at INTEGER
+   );
+   CREATE INDEX subscription_join_requests_requester ON subscription_join_requests (requester_account_id, created_at);
+   CREATE INDEX subscription_join_requests_subscription ON subscription_join_requests (subscription_id, created_at);`,
 ];
 
 /**

@@ -8,6 +8,7 @@ import { sqliteFactorStore } from './factors.js';
 import { sqliteOidcArtifactStore, sweepExpired } from './oidc-artifacts.js';
 import { sqliteOneTimeStore, sweepExpiredOneTime } from './one-time.js';
 import { sqliteSecretStore } from './secrets.js';
+import { sqliteSubscriptionStore } from './subscriptions.js';
 
 export interface SqliteStores extends Stores {
   db: SqliteDatabase;
@@ -33,6 +34,7 @@ export function createSqliteStores(file: string): SqliteStores {
     secrets: sqliteSecretStore(db),
     factors: sqliteFactorStore(db),
     oneTime: sqliteOneTimeStore(db),
+    subscriptions: sqliteSubscriptionStore(db),
     async health() {
       try {
         db.prepare('SELECT 1').get();
