@@ -170,6 +170,16 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       logger,
     });
     const deviceCookie = createDeviceCookie(createDeviceTokens({ key: deriveKey(secret, 'device-token'), clock }), { secure: https });
+    const subscriptions = createSubscriptions({
+      store: stores.subscriptions,
+      accounts: stores.accounts,
+      oneTime: stores.oneTime,
+      counters: stores.counters,
+      codeHasher,
+      mail: delivery.mail,
+      clock,
+      logger,
+    });
     return {
       config,
       logger,
@@ -201,21 +211,13 @@ export async function buildContainer(config: Config, options: ContainerOptions =
         box,
         notifier,
         signUp,
+        subscriptions,
         emailVerification: createEmailVerification({ accounts: stores.accounts, codes, limits: factorLimits, mail: delivery.mail, logger }),
         clock,
         logger,
       }),
       passwordReset,
-      subscriptions: createSubscriptions({
-        store: stores.subscriptions,
-        accounts: stores.accounts,
-        oneTime: stores.oneTime,
-        counters: stores.counters,
-        codeHasher,
-        mail: delivery.mail,
-        clock,
-        logger,
-      }),
+      subscriptions,
       close: async () => {
         delivery.close();
         await stores.close();

@@ -35,6 +35,7 @@ import {
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { WebAuthnFactor, WebAuthnPending } from '../factors/webauthn/factor.js';
 import type { SecurityNotifier } from '../accounts/security-notifier.js';
+import type { Subscriptions } from '../orgs/subscriptions.js';
 
 /** Which step each POST action belongs to: a POST for another step than the current one is refused. */
 export const ACTION_STEPS = {
@@ -49,6 +50,7 @@ export const ACTION_STEPS = {
   signup: 'signup',
   'signup-code': 'signup_code',
   'signup-taken': 'signup_taken',
+  join: 'join_offer',
 } as const satisfies Record<string, Step>;
 export type Action = keyof typeof ACTION_STEPS;
 
@@ -102,6 +104,8 @@ export function createSignInDispatcher(deps: {
   passkeys?: WebAuthnFactor;
   box: SecretBox;
   notifier: SecurityNotifier;
+  /** Offers "Join a subscription" right after an account is created (absent: not offered). */
+  subscriptions?: Pick<Subscriptions, 'requestToJoin'>;
   /** Create account (steps signup, signup_code, signup_taken). */
   signUp: SignUp;
   /** The emailed code an account with an unverified address answers first (step verify_email). */
@@ -133,6 +137,7 @@ export function createSignInDispatcher(deps: {
         factors: enrolled.map((f) => ({ id: f.id, kind: f.kind, usable: usable.has(f.id) })),
         enrollable: registry.enrollable(),
         emailVerified: account.emailVerified,
+        offerJoin: deps.subscriptions !== undefined,
       },
     };
   };
@@ -271,6 +276,9 @@ export function createSignInDispatcher(deps: {
         });
         return;
       }
+      case 'join_offer':
+        ctx.body = views.render('join-offer', { title: 'Join a subscription', ...base, ...extra });
+        return;
       case 'choose_factor':
         ctx.body = views.render('choose-factor', {
           title: 'Authenticate a different way',
@@ -559,6 +567,23 @@ export function createSignInDispatcher(deps: {
         if (!error) throw caught;
         await render(ctx, interaction, state, error);
       }
+    },
+
+    async join(ctx, interaction, state) {
+      const input = formInput(ctx);
+      const account = await accountOf(state);
+      if (input.action !== 'skip') {
+        try {
+          if (!deps.subscriptions) throw new AppError('not_found', 404);
+          await deps.subscriptions.requestToJoin(account, { identifier: (input.identifier ?? '').trim(), ownerEmail: (input.owner_email ?? '').trim() });
+        } catch (caught) {
+          const error = asStepError(caught);
+          if (!error) throw caught;
+          await render(ctx, interaction, state, error, { identifier: input.identifier, ownerEmail: input.owner_email });
+          return;
+        }
+      }
+      await move(ctx, interaction, state, { type: 'join_done' }, account);
     },
 
     async 'signup-taken'(ctx, interaction, state) {

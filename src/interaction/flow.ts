@@ -26,6 +26,8 @@ export const STEPS = [
   'signup',
   'signup_code',
   'signup_taken',
+  // Right after creating an account: "Join a subscription" (optional; src/orgs).
+  'join_offer',
   'done',
   'unmet',
 ] as const;
@@ -72,6 +74,8 @@ export interface FlowFacts {
    * passkey) it confirms the address with an emailed code first. Absent means verified.
    */
   emailVerified?: boolean;
+  /** Whether a new account is offered to join a subscription before it continues. */
+  offerJoin?: boolean;
 }
 
 export type FlowEvent =
@@ -94,6 +98,8 @@ export type FlowEvent =
   | { type: 'signup_code_sent' }
   /** The code was right and the account created: it signs in with the password it chose. */
   | { type: 'signup_verified'; accountId: string; proof: Proof }
+  /** On the join offer: a request was made, or the person chose to skip it. */
+  | { type: 'join_done' }
   /** The code was right, but the address has an account. */
   | { type: 'signup_email_taken' }
   /** Cancel, or "Sign in" from "already in use": back to the sign-in page. */
@@ -194,12 +200,18 @@ export function transition(state: FlowState, event: FlowEvent, facts: FlowFacts)
       break;
     case 'signup_code':
       // A new account has no factor yet: it is done at 1fa, or asked to enrol when the client demands more.
-      if (event.type === 'signup_verified') return advance({ ...state, accountId: event.accountId, proofs: [event.proof] }, facts);
+      if (event.type === 'signup_verified') {
+        const signedUp = { ...state, accountId: event.accountId, proofs: [event.proof] };
+        return facts.offerJoin ? { ...signedUp, step: 'join_offer', pending: undefined } : advance(signedUp, facts);
+      }
       if (event.type === 'signup_email_taken') return { ...state, step: 'signup_taken', pending: undefined };
       if (event.type === 'signup_cancelled') return { ...state, step: 'password', pending: undefined };
       break;
     case 'signup_taken':
       if (event.type === 'signup_cancelled') return { ...state, step: 'password', pending: undefined };
+      break;
+    case 'join_offer':
+      if (event.type === 'join_done') return advance(state, facts);
       break;
     case 'done':
     case 'unmet':

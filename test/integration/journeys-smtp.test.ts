@@ -4,7 +4,7 @@ import { Browser } from '../support/browser.js';
 import { openSignIn, returnToApp, submitPassword } from '../support/flow.js';
 import { startMailCatcher, type CaughtMail, type MailCatcher } from '../support/mail-catcher.js';
 import { authorizationRequest, discover, idTokenClaims, registerWebClient } from '../support/rp.js';
-import { formFor, openSignUp, submitSignUp, submitSignUpCode } from '../support/sign-up.js';
+import { finishSignUp, formFor, openSignUp, submitSignUp } from '../support/sign-up.js';
 
 /** Sign-up and first-sign-in email verification with every message through a real SMTP server. */
 describe('account journeys with mail through SMTP', () => {
@@ -41,7 +41,7 @@ describe('account journeys with mail through SMTP', () => {
     const code = codeIn(message);
     expect(message.parsed.html).toContain(code);
     expect(message.parsed.subject).not.toContain(code);
-    const claims = await idTokenClaims(config, attempt, await returnToApp(browser, await submitSignUpCode(browser, codePage, code)));
+    const claims = await idTokenClaims(config, attempt, await returnToApp(browser, await finishSignUp(browser, codePage, code)));
     expect(claims).toMatchObject({ email: 'mary@example.com', email_verified: true });
   });
 

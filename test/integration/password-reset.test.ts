@@ -8,7 +8,7 @@ import { startMailCatcher, type MailCatcher } from '../support/mail-catcher.js';
 import { lastOutboxMessage } from '../support/outbox.js';
 import { authorizationRequest, discover, exchangeCode, openLoginForm, registerWebClient, signInThroughBrowser } from '../support/rp.js';
 import { isSignInPage, signInAs } from '../support/console.js';
-import { chooseNewPassword, linkTo, openSignUp, requestReset, resetLinkIn, submitSignUp, submitSignUpCode } from '../support/sign-up.js';
+import { chooseNewPassword, linkTo, openSignUp, requestReset, resetLinkIn, submitSignUp, finishSignUp } from '../support/sign-up.js';
 import { totpCode } from '../support/totp.js';
 
 const NEW_PASSWORD = 'lantern orchard gravel tide';
@@ -298,7 +298,7 @@ describe('sign-up and password reset through a real SMTP server', () => {
     const form = await openSignUp(browser, await openSignIn(browser, attempt.url));
     const codePage = await submitSignUp(browser, form, { name: 'Mary Shelley', email: 'mary@example.com', password: 'frankenstein reads poetry' });
     const code = /\b\d{6}\b/.exec(await textTo('mary@example.com', /code/))![0];
-    const tokens = await oidc.authorizationCodeGrant(config, await returnToApp(browser, await submitSignUpCode(browser, codePage, code)), {
+    const tokens = await oidc.authorizationCodeGrant(config, await returnToApp(browser, await finishSignUp(browser, codePage, code)), {
       pkceCodeVerifier: attempt.verifier,
       expectedNonce: attempt.nonce,
       expectedState: attempt.state,

@@ -4,7 +4,7 @@ import { Browser } from '../support/browser.js';
 import { openSignIn, returnToApp, submitPassword, type Landing } from '../support/flow.js';
 import { codeIn, lastOutboxMessage } from '../support/outbox.js';
 import { authorizationRequest, discover, idTokenClaims, registerWebClient } from '../support/rp.js';
-import { linkTo, openSignUp, signUpAction, submitSignUp, submitSignUpCode } from '../support/sign-up.js';
+import { finishSignUp, linkTo, openSignUp, signUpAction, submitSignUp, submitSignUpCode } from '../support/sign-up.js';
 
 const ONE_FA = 'urn:latchkey:acr:1fa';
 const TWO_FA = 'urn:latchkey:acr:2fa';
@@ -47,7 +47,7 @@ describe('create account with an emailed code, over HTTP', () => {
 
     const account = await app.container.stores.accounts.findByEmail('grace@example.com');
     expect(account).toBeNull();
-    const claims = await idTokenClaims(config, attempt, await returnToApp(browser, await submitSignUpCode(browser, page, code)));
+    const claims = await idTokenClaims(config, attempt, await returnToApp(browser, await finishSignUp(browser, page, code)));
 
     const created = (await app.container.stores.accounts.findByEmail('grace@example.com'))!;
     expect(created).toMatchObject({ name: 'Grace Hopper', emailVerified: true, disabled: false });
@@ -84,7 +84,7 @@ describe('create account with an emailed code, over HTTP', () => {
     expect(form.text).toContain('<h1>Create account</h1>');
     const page = await submitSignUp(browser, form, { name: 'Ada Byron', email: 'byron@example.com', password: NEW_PASSWORD });
     const code = codeIn(await lastOutboxMessage(app, 'byron@example.com'));
-    const callback = await returnToApp(browser, await submitSignUpCode(browser, page, code));
+    const callback = await returnToApp(browser, await finishSignUp(browser, page, code));
     expect(callback.searchParams.get('error')).toBeNull();
     // authorizationCodeGrant checks the ID token: signature, issuer, audience, nonce, expiry.
     const claims = await idTokenClaims(config, attempt, callback);
@@ -105,7 +105,7 @@ describe('create account with an emailed code, over HTTP', () => {
 
   test('a client that demands 2fa: the new account continues to setting up a second factor', async () => {
     const { browser, page, code } = await atCodeStep('needs2fa@example.com', { acr_values: TWO_FA });
-    const next = await submitSignUpCode(browser, page, code);
+    const next = await finishSignUp(browser, page, code);
     expect(next.text).toContain('Protect your account');
     expect(await app.container.stores.accounts.findByEmail('needs2fa@example.com')).not.toBeNull();
   });
@@ -122,7 +122,7 @@ describe('create account with an emailed code, over HTTP', () => {
       expect(refused.status).toBe(400);
       expect(refused.text).toContain('That code is not right or has expired');
     }
-    const done = await submitSignUpCode(browser, resent, second);
+    const done = await finishSignUp(browser, resent, second);
     expect(done.location ?? done.text).toMatch(/\/auth\/|Allow access/);
     expect(await app.container.stores.accounts.findByEmail('resend@example.com')).not.toBeNull();
   });

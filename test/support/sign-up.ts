@@ -42,6 +42,19 @@ export async function submitSignUpCode(browser: Browser, page: Page, code: strin
   return browser.submit(action, { _csrf: csrf, action: 'verify', code });
 }
 
+/** On "Join a subscription" right after sign-up: "Skip for now". */
+export async function skipJoinOffer(browser: Browser, page: Page): Promise<Landing> {
+  const { action, csrf } = formFor(page, '/join', 'skip');
+  return browser.submit(action, { _csrf: csrf, action: 'skip' });
+}
+
+/** "Enter code" with the right code, then skipping the join offer: where a new account goes next. */
+export async function finishSignUp(browser: Browser, page: Page, code: string): Promise<Landing> {
+  const offer = await submitSignUpCode(browser, page, code);
+  if (!offer.text.includes('<h1>Join a subscription</h1>')) throw new Error(`Expected the join offer, got ${offer.status}:\n${offer.text}`);
+  return skipJoinOffer(browser, offer);
+}
+
 export async function signUpAction(browser: Browser, page: Page, path: '/signup' | '/signup-code' | '/signup-taken', action: string): Promise<Landing> {
   const form = formFor(page, path, action);
   return browser.submit(form.action, { _csrf: form.csrf, action });

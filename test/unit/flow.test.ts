@@ -159,3 +159,16 @@ describe('an account whose email address is not verified', () => {
     expect(transition(startSignIn('u', undefined), { type: 'password_verified', accountId: 'a', proof: pwd }, none).step).toBe('done');
   });
 });
+
+describe('the join offer after creating an account', () => {
+  const newAccount: FlowFacts = { factors: [], enrollable: ['totp'], offerJoin: true };
+
+  test('comes right after the sign-up code when offered, and either answer continues the flow', () => {
+    const codeStep = { ...startSignIn('u', undefined), step: 'signup_code' as const };
+    const offer = transition(codeStep, { type: 'signup_verified', accountId: 'a', proof: pwd }, newAccount);
+    expect(offer).toMatchObject({ step: 'join_offer', accountId: 'a' });
+    expect(transition(offer, { type: 'join_done' }, newAccount).step).toBe('done');
+    expect(() => transition(offer, { type: 'factor_verified', proof: totpProof }, newAccount)).toThrow(InvalidTransition);
+    expect(transition(codeStep, { type: 'signup_verified', accountId: 'a', proof: pwd }, { ...newAccount, offerJoin: false }).step).toBe('done');
+  });
+});
