@@ -4,7 +4,7 @@ import { Browser } from '../support/browser.js';
 import { openSignIn, returnToApp, submitPassword } from '../support/flow.js';
 import { startMailCatcher, type CaughtMail, type MailCatcher } from '../support/mail-catcher.js';
 import { authorizationRequest, discover, idTokenClaims, registerWebClient } from '../support/rp.js';
-import { finishSignUp, formFor, openSignUp, submitSignUp } from '../support/sign-up.js';
+import { finishSignUp, formFor, openSignUp, submitSignUp, submitSignUpCode } from '../support/sign-up.js';
 
 /** Sign-up and first-sign-in email verification with every message through a real SMTP server. */
 describe('account journeys with mail through SMTP', () => {
@@ -52,6 +52,22 @@ describe('account journeys with mail through SMTP', () => {
     await submitSignUp(browser, await openSignUp(browser, signIn), { name: 'Someone', email: 'owner@example.com', password: 'another long passphrase here' });
     const message = await take('owner@example.com');
     expect(message.parsed.text).toContain('Someone tried to create a new Latchkey account with your email address');
+  });
+
+  test('joining a subscription after sign-up: the owner gets Approve and Decline links by SMTP, built from the issuer', async () => {
+    await app.container.accounts.create({ email: 'acme-owner@example.com', password: 'velvet harbour pickle season', emailVerified: true });
+    const subscription = await app.container.subscriptions.create({ name: 'Acme Ltd', ownerEmail: 'acme-owner@example.com' });
+    const browser = new Browser(app.url);
+    const attempt = await authorizationRequest(config, 'openid', { prompt: 'create' });
+    const codePage = await submitSignUp(browser, await browser.follow(attempt.url.href), { name: 'Jo Join', email: 'jo@example.com', password: 'velvet harbour pickle season' });
+    const offer = await submitSignUpCode(browser, codePage, codeIn(await take('jo@example.com')));
+    const { action, csrf } = formFor(offer, '/join', 'join');
+    await returnToApp(browser, await browser.submit(action, { _csrf: csrf, action: 'join', identifier: subscription.customerNumber, owner_email: 'acme-owner@example.com' }));
+    const approval = await take('acme-owner@example.com');
+    const links = (approval.parsed.text ?? '').match(/https?:\/\/\S+/g) ?? [];
+    expect(links.some((link) => link.includes('/approve/'))).toBe(true);
+    expect(links.some((link) => link.includes('/decline/'))).toBe(true);
+    for (const link of links) expect(link.startsWith(app.issuer)).toBe(true);
   });
 
   test('an account created without --verified confirms its address by a code sent through SMTP at its first sign-in', async () => {
