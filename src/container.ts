@@ -29,6 +29,7 @@ import type { FactorModule } from './factors/factor.js';
 import { emailFactor } from './factors/email/factor.js';
 import { createOneTimeCodes } from './factors/one-time-codes.js';
 import { phoneFactor } from './factors/phone/factor.js';
+import { createRecoveryCodes } from './factors/recovery/recovery-codes.js';
 import { createFactorRegistry, type FactorRegistry } from './factors/registry.js';
 import { totpFactor } from './factors/totp/factor.js';
 import { webauthnFactor, type WebAuthnFactor } from './factors/webauthn/factor.js';
@@ -153,7 +154,11 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       phoneFactor({ factors: stores.factors, codes, limits: factorLimits, phone: delivery.phone }),
       emailFactor({ factors: stores.factors, codes, limits: factorLimits, mail: delivery.mail }),
     ];
-    const factorRegistry = createFactorRegistry({ factors: stores.factors, modules: factorModules });
+    const factorRegistry = createFactorRegistry({
+      factors: stores.factors,
+      modules: factorModules,
+      recovery: createRecoveryCodes({ store: stores.recoveryCodes, hasher: codeHasher, limits: factorLimits }),
+    });
     const notifier = createSecurityNotifier({ mail: delivery.mail, clock, logger });
     const signIn = createPasswordSignIn({ accounts: stores.accounts, counters: stores.counters, hasher, clock, logger });
     const signUp = createSignUp({ accounts: stores.accounts, hasher, passwords: passwordPolicy, codes, limits: factorLimits, mail: delivery.mail, logger });

@@ -41,6 +41,8 @@ export const messages = {
   https_required: 'This page must be opened over a secure (https) connection. Open {issuer} instead.',
   rate_limited: 'Too many requests from your network. Wait a minute and try again.',
   wrong_code: 'That code is not right or has expired. Check it and try again, or ask for a new code.',
+  wrong_recovery_code: 'That code is not right or was already used. Check it and try again.',
+  recovery_not_saved: 'Tick the box to confirm you saved your recovery key and backup codes.',
   code_throttled: 'Too many wrong codes. Wait {minutes} minute(s) and try again, or authenticate a different way.',
   send_throttled: 'Too many codes were sent. Wait {minutes} minute(s), or authenticate a different way.',
   invalid_phone: 'Enter a valid phone number for the country you chose.',

@@ -27,6 +27,8 @@ export interface ConsoleSession {
   createdAt: number;
   /** A factor being set up, sealed (enrolment.ts); absent when none. */
   enrolment?: string;
+  /** A recovery key and backup codes just made, sealed, shown until acknowledged (routes.ts); absent when none. */
+  recoveryCodes?: string;
 }
 
 export type NewConsoleSession = Omit<ConsoleSession, 'id' | 'createdAt'>;
@@ -90,6 +92,7 @@ export function createConsoleSessions(deps: {
       elevatedUntil: p.elevatedUntil,
       createdAt: p.createdAt,
       enrolment: typeof p.enrolment === 'string' ? p.enrolment : undefined,
+      recoveryCodes: typeof p.recoveryCodes === 'string' ? p.recoveryCodes : undefined,
     };
   };
 

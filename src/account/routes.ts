@@ -17,9 +17,11 @@ import { message, type MessageKey } from '../messages.js';
 import type { Account, AccountStore, Factor, FactorKind, FactorStore, OidcArtifactStore } from '../store/ports.js';
 import { redeemConsoleCode } from './code-exchange.js';
 import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID } from './console-client.js';
-import { createConsoleSessions } from './console-session.js';
+import { createConsoleSessions, type ConsoleSession } from './console-session.js';
 import { elevatedUntil, reauthAcr } from './elevation.js';
 import { createEnrolmentSeal, enrolmentExpired, type Enrolment } from './enrolment.js';
+import { LOW_CODES, type RecoverySecrets } from '../factors/recovery/recovery-codes.js';
+import { recoveryCodesView, sendRecoveryFile } from '../interaction/recovery-page.js';
 import { consoleUser, createConsoleGuards, csrfBinding, recordChange } from './guard.js';
 import { createConsoleLogin, safeReturnPath } from './login-state.js';
 
@@ -39,6 +41,7 @@ const DONE_NOTICES: Record<string, string> = {
   changed: 'Your phone number was changed.',
   renamed: 'The sign-in method was renamed.',
   removed: 'The sign-in method was removed.',
+  recovery: 'Your new recovery key and backup codes are active; the old ones no longer work.',
 };
 
 /** Every console form: a few strings, a WebAuthn response the longest (a repeated field arrives as an array and is refused). */
@@ -88,6 +91,30 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   const enrolments = createEnrolmentSeal(deps.box);
   const form = formBody('16kb');
   const router = new Router();
+
+  // --- Recovery key and backup codes: made at the first factor and on "Regenerate", shown once ---
+  const recoveryPurpose = (session: ConsoleSession) => `account.recovery-codes:${session.id}`;
+  const sealSecrets = (session: ConsoleSession, secrets: RecoverySecrets): ConsoleSession => ({
+    ...session,
+    recoveryCodes: deps.box.seal(JSON.stringify(secrets), recoveryPurpose(session)),
+  });
+  const openSecrets = (session: ConsoleSession): RecoverySecrets | undefined => {
+    if (!session.recoveryCodes) return undefined;
+    try {
+      const parsed = JSON.parse(deps.box.open(session.recoveryCodes, recoveryPurpose(session))) as RecoverySecrets;
+      return typeof parsed.recoveryKey === 'string' && Array.isArray(parsed.codes) ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  /** Makes and stores a new set (the old one dies at once) and keeps it sealed in the session to be shown. */
+  const issueRecovery = async (ctx: Context, session: ConsoleSession, account: Account): Promise<ConsoleSession> => {
+    const recovery = registry.recovery()!;
+    const secrets = recovery.generate();
+    await recovery.install(account.id, secrets, clock.now());
+    logger.info({ event: 'recovery_codes.issued', accountId: account.id, ip: ctx.ip, during: 'console' }, 'recovery codes issued');
+    return sealSecrets(session, secrets);
+  };
 
   const env = (ctx: Context, account: Account): FactorEnv => ({ account, ip: ctx.ip, now: clock.now() });
   const hasFactors = async (account: Account) => (await registry.enrolledFor(account)).length > 0;
@@ -258,7 +285,10 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     const { account } = consoleUser(ctx);
     const list = await registry.configuredFor(account);
     const done = typeof ctx.query.done === 'string' ? DONE_NOTICES[ctx.query.done] : undefined;
+    const recovery = registry.recovery();
+    const left = recovery && list.length > 0 ? await recovery.remaining(account.id) : undefined;
     render(ctx, 'security', {
+      recovery: left && { codes: left.codes, key: left.key, low: left.codes <= LOW_CODES },
       title: 'Protect your account',
       notice: done,
       canAdd: registry.enrollable().some((k) => CONSOLE_KINDS.includes(k)),
@@ -321,6 +351,8 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       return;
     }
     const enrolment = pendingFor(ctx, module.kind);
+    // The account's first factor turns 2FA on: its recovery set is shown before the console goes on.
+    const first = !enrolment.replaces && registry.recovery() !== undefined && !(await hasFactors(account));
     let added: Factor;
     try {
       added = (await module.finishEnrolment(env(ctx, account), enrolment.pending, fields)).factor;
@@ -330,7 +362,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       await confirmPage(ctx, module, enrolment, shown);
       return;
     }
-    await sessions.save(enrolments.clear(session));
+    await sessions.save(first ? await issueRecovery(ctx, enrolments.clear(session), account) : enrolments.clear(session));
     let detail = module.describe(added);
     if (enrolment.replaces) {
       const old = await factors.find(account.id, enrolment.replaces);
@@ -339,7 +371,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     logger.info({ event: 'factor.added', accountId: account.id, factorId: added.id, kind: added.kind, replaces: enrolment.replaces, ip: ctx.ip, during: 'console' }, 'factor added');
     recordChange(ctx, { event: 'factor-added', detail });
     ctx.status = 303;
-    ctx.redirect(`/account/security?done=${enrolment.replaces ? 'changed' : 'added'}`);
+    ctx.redirect(first ? '/account/security/recovery-codes' : `/account/security?done=${enrolment.replaces ? 'changed' : 'added'}`);
   });
 
   router.get('/account/security/factors/:id/rename', signedIn, elevatedPage, async (ctx) => {
@@ -375,6 +407,8 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     const { account } = consoleUser(ctx);
     const { factor, module } = await ownFactor(account, ctx.params.id!);
     if (!(await factors.remove(account.id, factor.id))) throw new AppError('not_found', 404);
+    // The last factor: 2FA is off, and the recovery key and backup codes go with it (a new set comes with the next first factor).
+    if (!(await hasFactors(account))) await registry.recovery()?.discard(account.id);
     logger.info({ event: 'factor.removed', accountId: account.id, factorId: factor.id, kind: factor.kind, ip: ctx.ip, during: 'console' }, 'factor removed');
     recordChange(ctx, { event: 'factor-removed', detail: module.describe(factor) });
     ctx.status = 303;
@@ -390,6 +424,62 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   router.post('/account/security/factors/:id/change', form, signedIn, change, async (ctx) => {
     const { factor, module } = await ownPhone(ctx);
     await begin(ctx, module, factor.id, `/account/security/factors/${factor.id}/change`, 'Change your phone number');
+  });
+
+  router.get('/account/security/recovery-codes', signedIn, async (ctx) => {
+    const secrets = openSecrets(consoleUser(ctx).session);
+    if (!secrets) {
+      ctx.status = 303;
+      ctx.redirect('/account/security');
+      return;
+    }
+    render(ctx, 'recovery-codes', { title: 'Save your recovery key and backup codes', ...recoveryCodesView(secrets), action: '/account/security/recovery-codes', finish: 'Done' });
+  });
+
+  /** Download (a text file answered to this POST) or "I have saved them" (forgets them). Changes nothing: CSRF only. */
+  router.post('/account/security/recovery-codes', form, signedIn, async (ctx) => {
+    const { session, account } = consoleUser(ctx);
+    deps.csrf.verify(ctx, csrfBinding(session));
+    const fields = input(ctx);
+    const secrets = openSecrets(session);
+    if (!secrets) {
+      ctx.status = 303;
+      ctx.redirect('/account/security');
+      return;
+    }
+    if (fields.action === 'download') {
+      sendRecoveryFile(ctx, registry.recovery()!.textFile(secrets, issuer, account.email));
+      return;
+    }
+    if (fields.saved !== 'yes') {
+      render(
+        ctx,
+        'recovery-codes',
+        { title: 'Save your recovery key and backup codes', ...recoveryCodesView(secrets), action: '/account/security/recovery-codes', finish: 'Done', error: message('recovery_not_saved') },
+        400,
+      );
+      return;
+    }
+    const { recoveryCodes: _dropped, ...rest } = session;
+    await sessions.save(rest);
+    ctx.status = 303;
+    ctx.redirect('/account/security?done=recovery');
+  });
+
+  /** "Regenerate recovery key and backup codes": a re-authentication first; the old set dies at once. */
+  router.get('/account/security/recovery-codes/new', signedIn, elevatedPage, async (ctx) => {
+    if (!registry.recovery() || !(await hasFactors(consoleUser(ctx).account))) throw new AppError('not_found', 404);
+    render(ctx, 'recovery-new', { title: 'Make a new recovery key and backup codes' });
+  });
+
+  router.post('/account/security/recovery-codes/new', form, signedIn, change, async (ctx) => {
+    const { session, account } = consoleUser(ctx);
+    input(ctx);
+    if (!registry.recovery() || !(await hasFactors(account))) throw new AppError('not_found', 404);
+    await sessions.save(await issueRecovery(ctx, session, account));
+    recordChange(ctx, { event: 'recovery-codes-renewed' });
+    ctx.status = 303;
+    ctx.redirect('/account/security/recovery-codes');
   });
 
   return router;

@@ -14,6 +14,7 @@ export type SecurityEvent =
   | 'factor-renamed'
   | 'backup-method-changed'
   | 'recovery-codes-renewed'
+  | 'recovery-code-used'
   | 'password-changed'
   | 'email-changed'
   | 'two-factor-reset';
@@ -67,6 +68,7 @@ export const SECURITY_EVENTS = {
   'factor-renamed': 'A sign-in method of your account was renamed: {detail}',
   'backup-method-changed': 'The backup method of your account was changed: {detail}',
   'recovery-codes-renewed': 'New backup codes were made for your account; the old ones no longer work',
+  'recovery-code-used': 'A backup code or your recovery key was used to sign in to your account: {detail}',
   'password-changed': 'The password of your account was changed',
   'email-changed': 'The email address of your account was changed: {detail}',
   'two-factor-reset': 'Two-step verification was reset on your account',

@@ -1,5 +1,6 @@
 import type { Account, Factor, FactorKind, FactorStore } from '../store/ports.js';
 import type { FactorModule } from './factor.js';
+import type { RecoveryCodes } from './recovery/recovery-codes.js';
 
 export interface FactorRegistry {
   module(kind: FactorKind): FactorModule | undefined;
@@ -13,12 +14,18 @@ export interface FactorRegistry {
   enrolledFor(account: Account): Promise<Factor[]>;
   /** The account's factors whose module is registered and available ("Authenticate a different way"). */
   configuredFor(account: Account): Promise<Factor[]>;
+  /**
+   * The recovery key and backup codes: factors of their own, verify only (made when 2FA is
+   * turned on, never enrolled like a device). Absent in registries built without them.
+   */
+  recovery(): RecoveryCodes | undefined;
 }
 
-export function createFactorRegistry(deps: { factors: FactorStore; modules: FactorModule[] }): FactorRegistry {
+export function createFactorRegistry(deps: { factors: FactorStore; modules: FactorModule[]; recovery?: RecoveryCodes }): FactorRegistry {
   const byKind = new Map(deps.modules.map((m) => [m.kind, m] as const));
   return {
     module: (kind) => byKind.get(kind),
+    recovery: () => deps.recovery,
     enrollable: () => deps.modules.filter((m) => m.available()).map((m) => m.kind),
     async enrolledFor(account) {
       return (await deps.factors.listForAccount(account.id)).filter((f) => byKind.has(f.kind));

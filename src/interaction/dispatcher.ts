@@ -36,6 +36,18 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import type { WebAuthnFactor, WebAuthnPending } from '../factors/webauthn/factor.js';
 import type { SecurityNotifier } from '../accounts/security-notifier.js';
 import type { Subscriptions } from '../orgs/subscriptions.js';
+import { LOW_CODES, type RecoverySecrets } from '../factors/recovery/recovery-codes.js';
+import { recoveryCodesView, sendRecoveryFile } from './recovery-page.js';
+import { recoveryOffered, type RecoveryMethod } from './flow.js';
+
+const RECOVERY_TITLES: Record<RecoveryMethod, string> = { recovery_key: 'Use recovery key', backup_code: 'Use a backup code' };
+const RECOVERY_METHODS: readonly RecoveryMethod[] = ['recovery_key', 'backup_code'];
+
+/** The pending of step show_recovery_codes: the set just made, shown until it is acknowledged. */
+const pendingSecrets = (open: Record<string, unknown> | undefined): RecoverySecrets | undefined =>
+  open && typeof open.recoveryKey === 'string' && Array.isArray(open.codes) && open.codes.every((c) => typeof c === 'string')
+    ? { recoveryKey: open.recoveryKey, codes: open.codes as string[] }
+    : undefined;
 
 /** Which step each POST action belongs to: a POST for another step than the current one is refused. */
 export const ACTION_STEPS = {
@@ -51,6 +63,9 @@ export const ACTION_STEPS = {
   'signup-code': 'signup_code',
   'signup-taken': 'signup_taken',
   join: 'join_offer',
+  recovery: 'recovery',
+  'recovery-notice': 'recovery_notice',
+  'recovery-codes': 'show_recovery_codes',
 } as const satisfies Record<string, Step>;
 export type Action = keyof typeof ACTION_STEPS;
 
@@ -131,6 +146,7 @@ export function createSignInDispatcher(deps: {
     const enrolled = await registry.enrolledFor(account);
     const factors = await registry.configuredFor(account);
     const usable = new Set(factors.map((f) => f.id));
+    const recovery = registry.recovery();
     return {
       factors,
       facts: {
@@ -138,6 +154,7 @@ export function createSignInDispatcher(deps: {
         enrollable: registry.enrollable(),
         emailVerified: account.emailVerified,
         offerJoin: deps.subscriptions !== undefined,
+        recovery: recovery ? await recovery.remaining(account.id) : undefined,
       },
     };
   };
@@ -204,6 +221,16 @@ export function createSignInDispatcher(deps: {
       if (!factor) return state;
       const challenge = await moduleFor(factor.kind).challenge(envFor(ctx, account), factor);
       return challenge.pending ? pending.seal(state, challenge.pending) : state;
+    }
+    // The first factor was just set up: a new recovery set, stored now (so it works even if
+    // the page is left), its plain values sealed in the flow until they are acknowledged.
+    if (state.step === 'show_recovery_codes' && !pending.open(state)) {
+      const recovery = registry.recovery();
+      if (!recovery) return state;
+      const secrets = recovery.generate();
+      await recovery.install(account.id, secrets, clock.now());
+      logger.info({ event: 'recovery_codes.issued', accountId: account.id, ip: ctx.ip, during: 'sign-in' });
+      return pending.seal(state, { ...secrets });
     }
     // Methods with nothing to type first (an app's seed, a WebAuthn creation challenge) start at once.
     if (state.step === 'enrol' && !state.pending && (state.enrolKind === 'totp' || state.enrolKind === 'webauthn')) {
@@ -279,13 +306,50 @@ export function createSignInDispatcher(deps: {
       case 'join_offer':
         ctx.body = views.render('join-offer', { title: 'Join a subscription', ...base, ...extra });
         return;
-      case 'choose_factor':
+      case 'choose_factor': {
+        const { facts } = await factsFor(account);
         ctx.body = views.render('choose-factor', {
           title: 'Authenticate a different way',
           ...base,
           factors: factors.map((f) => ({ id: f.id, title: registry.module(f.kind)!.title, description: registry.module(f.kind)!.describe(f) })),
+          recovery: RECOVERY_METHODS.filter((m) => recoveryOffered(m, facts)).map((method) => ({
+            method,
+            title: RECOVERY_TITLES[method],
+            description: method === 'recovery_key' ? 'The long key you saved when you turned on two-factor authentication' : `${facts.recovery!.codes} left`,
+          })),
         });
         return;
+      }
+      case 'recovery':
+        ctx.body = views.render('recovery', {
+          title: RECOVERY_TITLES[state.recoveryMethod!],
+          ...base,
+          recoveryKey: state.recoveryMethod === 'recovery_key',
+        });
+        return;
+      case 'recovery_notice': {
+        const left = (await registry.recovery()?.remaining(account.id)) ?? { codes: 0, key: false };
+        ctx.body = views.render('recovery-notice', {
+          title: 'You are signed in',
+          ...base,
+          usedKey: state.recoveryMethod === 'recovery_key',
+          codesLeft: left.codes,
+          low: left.codes <= LOW_CODES,
+        });
+        return;
+      }
+      case 'show_recovery_codes': {
+        const secrets = pendingSecrets(pending.open(state));
+        if (!secrets) throw new AppError('interaction_expired', 400);
+        ctx.body = views.render('recovery-codes', {
+          title: 'Save your recovery key and backup codes',
+          ...base,
+          ...recoveryCodesView(secrets),
+          action: `/interaction/${uid}/recovery-codes`,
+          finish: 'Enable Two Factor',
+        });
+        return;
+      }
       case 'enrol_required': {
         const kinds = enrollableFor(state.requiredAcr, { factors: [], enrollable: registry.enrollable() });
         ctx.body = views.render('enrol-choose', {
@@ -466,6 +530,11 @@ export function createSignInDispatcher(deps: {
       const input = formInput(ctx);
       const account = await accountOf(state);
       const { facts } = await factsFor(account);
+      const method = RECOVERY_METHODS.find((m) => m === input.recovery);
+      if (method) {
+        if (!recoveryOffered(method, facts)) throw new AppError('bad_request', 400);
+        return settle(ctx, interaction, transition(state, { type: 'recovery_chosen', method }, facts));
+      }
       if (!facts.factors.some((f) => f.id === input.factor_id)) throw new AppError('bad_request', 400);
       await settle(ctx, interaction, transition(state, { type: 'factor_chosen', factorId: input.factor_id! }, facts));
     },
@@ -516,6 +585,50 @@ export function createSignInDispatcher(deps: {
         }
         await render(ctx, interaction, shown, error, { number: input.number, country: input.country });
       }
+    },
+
+    async recovery(ctx, interaction, state) {
+      const input = formInput(ctx);
+      const account = await accountOf(state);
+      if (input.action === 'other') return move(ctx, interaction, state, { type: 'choose_other' }, account);
+      const recovery = registry.recovery();
+      const method = state.recoveryMethod;
+      if (!recovery || !method) throw new AppError('interaction_expired', 400);
+      try {
+        const { proof, remaining } = await recovery.verify(account.id, method, input.code ?? '', clock.now());
+        logger.info({ event: 'factor.recovery_used', accountId: account.id, method, remaining, ip: ctx.ip });
+        const detail = method === 'recovery_key' ? 'your recovery key (make a new one now)' : `a backup code (${remaining} left${remaining <= LOW_CODES ? ': make new ones soon' : ''})`;
+        await deps.notifier.notify(account, 'recovery-code-used', detail, { ip: ctx.ip, userAgent: ctx.get('user-agent') });
+        await move(ctx, interaction, state, { type: 'factor_verified', proof }, account);
+      } catch (caught) {
+        const error = asStepError(caught);
+        if (!error) throw caught;
+        if (caught instanceof AppError && caught.code === 'wrong_recovery_code') logger.info({ event: 'factor.failed', accountId: account.id, kind: method, ip: ctx.ip });
+        await render(ctx, interaction, state, error);
+      }
+    },
+
+    async 'recovery-notice'(ctx, interaction, state) {
+      formInput(ctx);
+      await move(ctx, interaction, state, { type: 'notice_seen' }, await accountOf(state));
+    },
+
+    async 'recovery-codes'(ctx, interaction, state) {
+      const input = formInput(ctx);
+      const account = await accountOf(state);
+      const secrets = pendingSecrets(pending.open(state));
+      const recovery = registry.recovery();
+      if (!secrets || !recovery) throw new AppError('interaction_expired', 400);
+      if (input.action === 'download') {
+        sendRecoveryFile(ctx, recovery.textFile(secrets, provider.issuer, account.email));
+        return;
+      }
+      // Nothing is lost without the tick: the same codes are shown again.
+      if (input.saved !== 'yes') {
+        await render(ctx, interaction, state, { status: 400, text: message('recovery_not_saved') });
+        return;
+      }
+      await move(ctx, interaction, state, { type: 'recovery_codes_saved' }, account);
     },
 
     async 'signup-start'(ctx, interaction, state) {

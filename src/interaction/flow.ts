@@ -22,6 +22,12 @@ export const STEPS = [
   'choose_factor',
   'enrol_required',
   'enrol',
+  // The first factor was just set up: the recovery key and backup codes, shown once, acknowledged.
+  'show_recovery_codes',
+  // "Use recovery key" / "Use a backup code" from "Authenticate a different way".
+  'recovery',
+  // After signing in with one: how many backup codes are left (or that the key is used up).
+  'recovery_notice',
   // Create account: the form, the emailed code, "already in use" (sign-up.ts).
   'signup',
   'signup_code',
@@ -55,6 +61,8 @@ export const flowStateSchema = z.object({
   factorId: z.string().optional(),
   /** The kind being set up (step `enrol`). */
   enrolKind: z.enum(FACTOR_KINDS).optional(),
+  /** The recovery method being answered (steps `recovery`, `recovery_notice`). */
+  recoveryMethod: z.enum(['backup_code', 'recovery_key']).optional(),
   /** Secret material of the current step (a new TOTP seed, a challenge), sealed. */
   pending: z.string().optional(),
 });
@@ -74,6 +82,12 @@ export interface FlowFacts {
    * passkey) it confirms the address with an emailed code first. Absent means verified.
    */
   emailVerified?: boolean;
+  /**
+   * The account's recovery key and unused backup codes (absent: this deployment has none).
+   * Offered under "Authenticate a different way"; a first factor set up during sign-in is
+   * followed by a new set, shown once.
+   */
+  recovery?: { codes: number; key: boolean };
   /** Whether a new account is offered to join a subscription before it continues. */
   offerJoin?: boolean;
 }
@@ -92,6 +106,12 @@ export type FlowEvent =
   | { type: 'factor_chosen'; factorId: string }
   | { type: 'enrol_chosen'; kind: FactorKind }
   | { type: 'enrol_finished'; proof: Proof }
+  /** "Use recovery key" or "Use a backup code" on "Authenticate a different way". */
+  | { type: 'recovery_chosen'; method: RecoveryMethod }
+  /** The person ticked "I have saved my recovery key and backup codes". */
+  | { type: 'recovery_codes_saved' }
+  /** Continue from the notice after a recovery sign-in. */
+  | { type: 'notice_seen' }
   /** "Create account" on the sign-in page. */
   | { type: 'signup_started' }
   /** The form was accepted and a code sent (the pending sign-up is sealed in the new step). */
@@ -104,6 +124,8 @@ export type FlowEvent =
   | { type: 'signup_email_taken' }
   /** Cancel, or "Sign in" from "already in use": back to the sign-in page. */
   | { type: 'signup_cancelled' };
+
+export type RecoveryMethod = 'backup_code' | 'recovery_key';
 
 export class InvalidTransition extends Error {
   constructor(state: FlowState, event: FlowEvent) {
@@ -143,7 +165,7 @@ function advance(state: FlowState, facts: FlowFacts): FlowState {
   const { acr } = assurance(state.proofs);
   const required = state.requiredAcr;
   const enough = meets(acr, required) && (facts.factors.length === 0 || meets(acr, ACR.multiFactor));
-  const base = { ...state, factorId: undefined, enrolKind: undefined, pending: undefined };
+  const base = { ...state, factorId: undefined, enrolKind: undefined, recoveryMethod: undefined, pending: undefined };
   if (enough) return { ...base, step: 'done' };
   const usable = facts.factors.filter((f) => f.usable !== false);
   const candidates = required === ACR.phishingResistant ? usable.filter((f) => PHISHING_RESISTANT.includes(f.kind)) : usable;
@@ -154,6 +176,11 @@ function advance(state: FlowState, facts: FlowFacts): FlowState {
     if (kinds.length > 0) return { ...base, step: 'enrol_required' };
   }
   return { ...base, step: 'unmet' };
+}
+
+/** Whether the account has this recovery method left to use. */
+export function recoveryOffered(method: RecoveryMethod, facts: FlowFacts): boolean {
+  return method === 'backup_code' ? (facts.recovery?.codes ?? 0) > 0 : facts.recovery?.key === true;
 }
 
 /** What an account without a factor may set up to reach `required`. */
@@ -184,6 +211,24 @@ export function transition(state: FlowState, event: FlowEvent, facts: FlowFacts)
       if (event.type === 'factor_chosen' && facts.factors.some((f) => f.id === event.factorId && f.usable !== false)) {
         return { ...state, step: 'factor', factorId: event.factorId, pending: undefined };
       }
+      if (event.type === 'recovery_chosen' && recoveryOffered(event.method, facts)) {
+        return { ...state, step: 'recovery', recoveryMethod: event.method, factorId: undefined, pending: undefined };
+      }
+      break;
+    case 'recovery':
+      if (event.type === 'factor_verified' && event.proof.method === state.recoveryMethod) {
+        const next = advance({ ...state, proofs: [...state.proofs, event.proof] }, facts);
+        // Signed in with a recovery method: say what is left before handing over.
+        return next.step === 'done' ? { ...next, step: 'recovery_notice', recoveryMethod: state.recoveryMethod } : next;
+      }
+      if (event.type === 'choose_other') return { ...state, step: 'choose_factor', recoveryMethod: undefined, pending: undefined };
+      break;
+    case 'recovery_notice':
+      if (event.type === 'notice_seen') return advance(state, facts);
+      break;
+    case 'show_recovery_codes':
+      // Nothing has to be burnt to prove it: the acknowledgement is the event.
+      if (event.type === 'recovery_codes_saved') return advance(state, facts);
       break;
     case 'enrol_required':
       if (event.type === 'enrol_chosen' && enrollableFor(state.requiredAcr, facts).includes(event.kind)) {
@@ -191,7 +236,11 @@ export function transition(state: FlowState, event: FlowEvent, facts: FlowFacts)
       }
       break;
     case 'enrol':
-      if (event.type === 'enrol_finished') return advance({ ...state, proofs: [...state.proofs, event.proof] }, facts);
+      if (event.type === 'enrol_finished') {
+        const next = advance({ ...state, proofs: [...state.proofs, event.proof] }, facts);
+        // The account's first factor (the only way to reach `enrol`): its recovery set comes next, once.
+        return next.step === 'done' && facts.recovery ? { ...next, step: 'show_recovery_codes' } : next;
+      }
       if (event.type === 'choose_other') return { ...state, step: 'enrol_required', enrolKind: undefined, pending: undefined };
       break;
     case 'signup':

@@ -9,6 +9,7 @@ export function composeStores(longLived: LongLivedStores, shortLived: ShortLived
     consents: longLived.consents,
     secrets: longLived.secrets,
     factors: longLived.factors,
+    recoveryCodes: longLived.recoveryCodes,
     subscriptions: longLived.subscriptions,
     oidc: shortLived.oidc,
     counters: shortLived.counters,

@@ -218,6 +218,37 @@ export interface FactorStore {
   removeAllForAccount(accountId: string): Promise<number>;
 }
 
+/**
+ * An account's recovery key and backup codes, as keyed digests only (never the codes).
+ * One set per account: `replace` makes the old set unusable at once.
+ */
+export interface RecoverySet {
+  /** Increases with every replace (shown nowhere; tells sets apart in tests and logs). */
+  generation: number;
+  /** Null once the key was used (it works once; the user is told to regenerate). */
+  recoveryKeyDigest: string | null;
+  codes: { index: number; digest: string; usedAt: number | null }[];
+  createdAt: number;
+}
+
+/**
+ * Recovery key and backup codes per account (long-lived). Every consumption is one atomic
+ * conditional write: of parallel callers with the same code exactly one succeeds.
+ */
+export interface RecoveryCodeStore {
+  /** Stores a new set for the account, replacing (and so killing) any previous one. Returns its generation. */
+  replace(accountId: string, set: { recoveryKeyDigest: string; codeDigests: string[] }, nowMs?: number): Promise<number>;
+  get(accountId: string): Promise<RecoverySet | null>;
+  /** Marks the unused code with this digest used; the number of unused codes left, or null when no unused code matched. */
+  consumeCode(accountId: string, digest: string, nowMs?: number): Promise<number | null>;
+  /** Clears the recovery key when it matches: true for exactly one caller. */
+  consumeRecoveryKey(accountId: string, digest: string): Promise<boolean>;
+  /** Unused backup codes and whether the key is still usable (zero and false without a set). */
+  remaining(accountId: string): Promise<{ codes: number; key: boolean }>;
+  /** How many sets were removed (0 or 1). */
+  removeForAccount(accountId: string): Promise<number>;
+}
+
 /** A subscription people join (src/orgs/): one owner, identified by two numbers. */
 export interface Subscription {
   id: string;
@@ -308,12 +339,13 @@ export interface Stores extends Backend {
   counters: CounterStore;
   secrets: SecretStore;
   factors: FactorStore;
+  recoveryCodes: RecoveryCodeStore;
   oneTime: OneTimeStore;
   subscriptions: SubscriptionStore;
 }
 
 /** Accounts, clients, consents, keys and factors: MongoDB at scale, SQLite embedded. */
-export type LongLivedStores = Pick<Stores, 'accounts' | 'clients' | 'consents' | 'secrets' | 'factors' | 'subscriptions'> & Backend;
+export type LongLivedStores = Pick<Stores, 'accounts' | 'clients' | 'consents' | 'secrets' | 'factors' | 'recoveryCodes' | 'subscriptions'> & Backend;
 /** Provider artifacts, counters and single-use secrets: Redis at scale, SQLite embedded. */
 export type ShortLivedStores = Pick<Stores, 'oidc' | 'counters' | 'oneTime'> & Backend;
 

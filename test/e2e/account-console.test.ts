@@ -73,6 +73,11 @@ describe('the account console in Chromium: accessible, light and dark, nothing b
     await expectAccessible(page, 'confirm totp, wrong code');
     await page.fill('#code', totpCode(secret, Date.now()));
     await page.click('button:has-text("Turn on")');
+    // The first factor: the recovery key and backup codes, shown once.
+    expect(await heading()).toBe('Save your recovery key and backup codes');
+    await expectAccessible(page, 'recovery codes');
+    await page.check('input[name="saved"]');
+    await page.click('button:has-text("Done")');
     expect(await heading()).toBe('Protect your account');
     await expectAccessible(page, 'security, one factor');
 

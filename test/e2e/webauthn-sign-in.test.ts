@@ -142,6 +142,11 @@ describe('signing in with a security key or a passkey, real pages in Chromium (v
     await expectAccessible(tab.page, 'enrol webauthn');
     await tab.page.fill('#webauthn-label', 'Laptop');
     await tab.page.click('button:has-text("Set up security key or biometrics")');
+    // 2FA is now on: the recovery key and backup codes, shown once, must be acknowledged.
+    await waitForHeading(tab.page, 'Save your recovery key and backup codes');
+    await expectAccessible(tab.page, 'recovery codes');
+    await tab.page.check('input[name="saved"]');
+    await tab.page.click('button:has-text("Enable Two Factor")');
     const firstClaims = await idTokenClaims(config, first, await returnToRp(tab.page));
     // Password + a user-verified WebAuthn credential: phishing-resistant, more than the 2FA asked for.
     expect(firstClaims).toMatchObject({ sub: account.id, acr: PHR, amr: ['pwd', 'hwk', 'user', 'mfa'] });

@@ -71,7 +71,8 @@ describe('managing second factors in the account console', () => {
     const sent = await notified('totp@example.com', async () => {
       const done = await pages.browser.post('/account/security/add/totp/confirm', { _csrf: pagesCsrf(confirm), action: 'finish', code: totpCode(secret, Date.now()) }, { 'User-Agent': UA });
       expect(done.status).toBe(303);
-      expect(done.location).toBe('/account/security?done=added');
+      // The first factor: its recovery key and backup codes are shown next.
+      expect(done.location).toBe('/account/security/recovery-codes');
     });
     expect(sent).toHaveLength(1);
     expect(sent[0]!.subject).toBe('Latchkey security alert: A sign-in method was added to your account');
@@ -103,7 +104,7 @@ describe('managing second factors in the account console', () => {
       const confirm = await pages.submit(begin, '/account/security/add/email', { email: 'Mail.Codes@Example.com' });
       expect(confirm.text).toContain('We sent a code to <strong>m***@example.com</strong>');
       const done = await pages.submit(confirm, '/account/security/add/email/confirm', { action: 'finish', code: await latestCode(app, 'mail.codes@example.com') });
-      expect(done.url).toBe(`${app.url}/account/security?done=added`);
+      expect(done.url).toBe(`${app.url}/account/security/recovery-codes`);
     });
     expect(sent).toHaveLength(1);
     expect(sent[0]!.text).toContain('A sign-in method was added to your account: Email to m***@example.com.');

@@ -130,7 +130,9 @@ export class ConsolePages {
     const confirm = await this.submit(begin, '/account/security/add/totp');
     expect(confirm.url).toMatch(/\/account\/security\/add\/totp\/confirm$/);
     const secret = totpSecretOn(confirm);
-    const page = await this.submit(confirm, '/account/security/add/totp/confirm', { action: 'finish', code: totpCode(secret, Date.now()) });
+    const page = await this.saveRecoveryCodesIfShown(
+      await this.submit(confirm, '/account/security/add/totp/confirm', { action: 'finish', code: totpCode(secret, Date.now()) }),
+    );
     return { secret, page };
   }
 
@@ -139,7 +141,13 @@ export class ConsolePages {
     const begin = await this.visit('/account/security/add/email');
     const confirm = await this.submit(begin, '/account/security/add/email', { email: address });
     expect(confirm.text).toContain('We sent a code to');
-    return this.submit(confirm, '/account/security/add/email/confirm', { action: 'finish', code: await latestCode(this.app, address) });
+    return this.saveRecoveryCodesIfShown(await this.submit(confirm, '/account/security/add/email/confirm', { action: 'finish', code: await latestCode(this.app, address) }));
+  }
+
+  /** The first factor shows the recovery key and backup codes: a person saves them and goes on. */
+  async saveRecoveryCodesIfShown(page: Landing): Promise<Landing> {
+    if (!page.text.includes('<h1>Save your recovery key and backup codes</h1>')) return page;
+    return this.submit(page, '/account/security/recovery-codes', { action: 'saved', saved: 'yes' });
   }
 
   async rename(id: string, label: string): Promise<Landing> {

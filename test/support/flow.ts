@@ -76,8 +76,43 @@ export async function submitEnrolment(browser: Browser, page: Page, action: 'beg
   return browser.submit(form.action, { _csrf: form.csrf, action, ...fields });
 }
 
+/** True when `page` shows a new recovery key and backup codes (after turning 2FA on). */
+export const showsRecoveryCodes = (page: Page): boolean => page.text.includes('<h1>Save your recovery key and backup codes</h1>');
+
+/** The recovery key and backup codes the page shows. */
+export function recoverySecretsOn(page: Page): { recoveryKey: string; codes: string[] } {
+  const recoveryKey = page.text.match(/<code class="secret recovery-key">([A-Z2-7-]+)<\/code>/)?.[1];
+  const list = page.text.match(/<ol class="backup-codes">([\s\S]*?)<\/ol>/)?.[1];
+  if (!recoveryKey || !list) throw new Error(`No recovery codes on:\n${page.text}`);
+  return { recoveryKey, codes: [...list.matchAll(/<code>([A-Z2-7-]+)<\/code>/g)].map((m) => m[1]!) };
+}
+
+/** Ticks "I have saved my recovery key and backup codes" (or not) and submits. */
+export async function saveRecoveryCodes(browser: Browser, page: Page, tick = true): Promise<Landing> {
+  const { action, csrf } = formWith(page, '/recovery-codes', 'saved');
+  return browser.submit(action, { _csrf: csrf, action: 'saved', ...(tick ? { saved: 'yes' } : {}) });
+}
+
+/** From the factor step: "Authenticate a different way", then "Use a backup code" or "Use recovery key", and the code. */
+export async function useRecovery(browser: Browser, page: Page, method: 'backup_code' | 'recovery_key', code: string): Promise<Landing> {
+  const { action, csrf } = formWith(page, '/factor', 'other');
+  const list = await browser.submit(action, { _csrf: csrf, action: 'other' });
+  const item = [...list.text.matchAll(/<form[^>]*action="([^"]*\/choose)"[^>]*>([\s\S]*?)<\/form>/g)].find((m) => m[2]!.includes(`value="${method}"`));
+  if (!item) throw new Error(`No ${method} in:\n${list.text}`);
+  const form = await browser.submit(item[1]!, { _csrf: inputValue(item[2]!, '_csrf')!, recovery: method });
+  return submitRecovery(browser, form, code);
+}
+
+/** Answers the recovery page's form. */
+export async function submitRecovery(browser: Browser, page: Page, code: string): Promise<Landing> {
+  const form = formWith(page, '/recovery', 'verify');
+  return browser.submit(form.action, { _csrf: form.csrf, action: 'verify', code });
+}
+
 /** Agrees on consent when asked and returns the URL the browser is sent to at the app. */
 export async function returnToApp(browser: Browser, page: Landing): Promise<URL> {
+  // A person who just turned on 2FA saves the recovery codes shown, then goes on.
+  if (showsRecoveryCodes(page)) page = await saveRecoveryCodes(browser, page);
   const landing = await agreeIfAsked(browser, page);
   if (!landing.location) throw new Error(`Expected a redirect to the app, got ${landing.status}:\n${landing.text}`);
   return new URL(landing.location);

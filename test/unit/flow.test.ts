@@ -172,3 +172,55 @@ describe('the join offer after creating an account', () => {
     expect(transition(codeStep, { type: 'signup_verified', accountId: 'a', proof: pwd }, { ...newAccount, offerJoin: false }).step).toBe('done');
   });
 });
+
+describe('recovery key and backup codes', () => {
+  const PHR = 'phr';
+  const recoveryFacts: FlowFacts = { ...withTotp, recovery: { codes: 2, key: true } };
+  const atFactor = () => transition(startSignIn('u', undefined), { type: 'password_verified', accountId: 'a', proof: pwd }, recoveryFacts);
+  const atChoice = () => transition(atFactor(), { type: 'choose_other' }, recoveryFacts);
+
+  test('"Use a backup code" completes sign-in at 2fa, through the notice of codes left', () => {
+    const chosen = transition(atChoice(), { type: 'recovery_chosen', method: 'backup_code' }, recoveryFacts);
+    expect(chosen).toMatchObject({ step: 'recovery', recoveryMethod: 'backup_code' });
+    const proof: Proof = { method: 'backup_code', at: 3 };
+    const notice = transition(chosen, { type: 'factor_verified', proof }, { ...recoveryFacts, recovery: { codes: 1, key: true } });
+    expect(notice).toMatchObject({ step: 'recovery_notice', recoveryMethod: 'backup_code' });
+    const done = transition(notice, { type: 'notice_seen' }, recoveryFacts);
+    expect(done.step).toBe('done');
+    expect(loginResult(done)).toMatchObject({ acr: TWO_FA, amr: ['pwd', 'otp', 'mfa'] });
+  });
+
+  test('a proof of the other recovery method does not answer the step', () => {
+    const chosen = transition(atChoice(), { type: 'recovery_chosen', method: 'recovery_key' }, recoveryFacts);
+    expect(() => transition(chosen, { type: 'factor_verified', proof: { method: 'backup_code', at: 3 } }, recoveryFacts)).toThrow(InvalidTransition);
+  });
+
+  test('a method the account has no more of is not offered', () => {
+    const facts: FlowFacts = { ...withTotp, recovery: { codes: 0, key: false } };
+    const choice = transition(transition(startSignIn('u', undefined), { type: 'password_verified', accountId: 'a', proof: pwd }, facts), { type: 'choose_other' }, facts);
+    expect(() => transition(choice, { type: 'recovery_chosen', method: 'backup_code' }, facts)).toThrow(InvalidTransition);
+    expect(() => transition(choice, { type: 'recovery_chosen', method: 'recovery_key' }, facts)).toThrow(InvalidTransition);
+    expect(() => transition(choice, { type: 'recovery_chosen', method: 'backup_code' }, withTotp)).toThrow(InvalidTransition);
+  });
+
+  test('never phishing-resistant: with phr required, a backup code leads on to a WebAuthn factor', () => {
+    const facts: FlowFacts = { factors: [{ id: 'w1', kind: 'webauthn' }], enrollable: [], recovery: { codes: 5, key: true } };
+    const atWebauthn = transition(startSignIn('u', PHR as never), { type: 'password_verified', accountId: 'a', proof: pwd }, facts);
+    expect(atWebauthn).toMatchObject({ step: 'factor', factorId: 'w1' });
+    const chosen = transition(transition(atWebauthn, { type: 'choose_other' }, facts), { type: 'recovery_chosen', method: 'backup_code' }, facts);
+    const next = transition(chosen, { type: 'factor_verified', proof: { method: 'backup_code', at: 3 } }, facts);
+    expect(next).toMatchObject({ step: 'factor', factorId: 'w1' });
+  });
+
+  test('the first factor set up at sign-in is followed by the recovery codes, which need the acknowledgement', () => {
+    const enrolFacts: FlowFacts = { ...none, recovery: { codes: 0, key: false } };
+    const required = transition(startSignIn('u', TWO_FA), { type: 'password_verified', accountId: 'a', proof: pwd }, enrolFacts);
+    const enrol = transition(required, { type: 'enrol_chosen', kind: 'totp' }, enrolFacts);
+    const shown = transition(enrol, { type: 'enrol_finished', proof: totpProof }, { ...withTotp, recovery: { codes: 0, key: false } });
+    expect(shown.step).toBe('show_recovery_codes');
+    expect(() => loginResult(shown)).toThrow();
+    expect(transition(shown, { type: 'recovery_codes_saved' }, { ...withTotp, recovery: { codes: 10, key: true } }).step).toBe('done');
+    // Without a recovery service (facts without it), enrolment finishes as before.
+    expect(transition(enrol, { type: 'enrol_finished', proof: totpProof }, withTotp).step).toBe('done');
+  });
+});

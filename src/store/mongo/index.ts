@@ -6,6 +6,7 @@ import { isUnavailable, openMongo, type MongoConnectionOptions } from './connect
 import { mongoConsentStore } from './consents.js';
 import { mongoFactorStore } from './factors.js';
 import { defineModels } from './models.js';
+import { mongoRecoveryCodeStore } from './recovery-codes.js';
 import { mongoSecretStore } from './secrets.js';
 import { mongoSubscriptionStore } from './subscriptions.js';
 
@@ -29,6 +30,7 @@ export function createMongoStores(uri: string, options: MongoStoreOptions = {}):
     consents: mongoConsentStore(mongo, models),
     secrets: mongoSecretStore(mongo, models),
     factors: mongoFactorStore(mongo, models),
+    recoveryCodes: mongoRecoveryCodeStore(mongo, models),
     subscriptions: mongoSubscriptionStore(mongo, models),
     health: () => mongo.health(),
     close: () => mongo.close(),

@@ -52,6 +52,14 @@ export interface FactorDoc {
   lastUsedAt: number | null;
 }
 
+export interface RecoverySetDoc {
+  accountId: string;
+  generation: number;
+  recoveryKeyDigest: string | null;
+  codes: { index: number; digest: string; usedAt: number | null }[];
+  createdAt: number;
+}
+
 export interface SubscriptionDoc {
   id: string;
   name: string;
@@ -150,6 +158,18 @@ factorSchema.index({ id: 1 }, { unique: true });
 factorSchema.index({ accountId: 1, createdAt: 1 });
 factorSchema.index({ credentialId: 1 }, { unique: true, partialFilterExpression: { credentialId: { $type: 'string' } } });
 
+const recoverySetSchema = new Schema<RecoverySetDoc>(
+  {
+    accountId: { type: String, required: true },
+    generation: { type: Number, required: true },
+    recoveryKeyDigest: { type: String, default: null },
+    codes: [{ _id: false, index: { type: Number, required: true }, digest: { type: String, required: true }, usedAt: { type: Number, default: null } }],
+    createdAt: { type: Number, required: true },
+  },
+  options,
+);
+recoverySetSchema.index({ accountId: 1 }, { unique: true });
+
 const subscriptionSchema = new Schema<SubscriptionDoc>(
   {
     id: { type: String, required: true },
@@ -200,6 +220,7 @@ export interface MongoModels {
   consents: Model<ConsentDoc>;
   secrets: Model<SecretDoc>;
   factors: Model<FactorDoc>;
+  recoverySets: Model<RecoverySetDoc>;
   subscriptions: Model<SubscriptionDoc>;
   subscriptionMembers: Model<SubscriptionMemberDoc>;
   joinRequests: Model<JoinRequestDoc>;
@@ -213,6 +234,7 @@ export function defineModels(connection: Connection): MongoModels {
     consents: connection.model<ConsentDoc>('Consent', consentSchema, 'consents'),
     secrets: connection.model<SecretDoc>('Secret', secretSchema, 'secrets'),
     factors: connection.model<FactorDoc>('Factor', factorSchema, 'factors'),
+    recoverySets: connection.model<RecoverySetDoc>('RecoverySet', recoverySetSchema, 'recovery_sets'),
     subscriptions: connection.model<SubscriptionDoc>('Subscription', subscriptionSchema, 'subscriptions'),
     subscriptionMembers: connection.model<SubscriptionMemberDoc>('SubscriptionMember', subscriptionMemberSchema, 'subscription_members'),
     joinRequests: connection.model<JoinRequestDoc>('JoinRequest', joinRequestSchema, 'subscription_join_requests'),

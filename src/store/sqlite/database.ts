@@ -107,6 +107,23 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX subscription_join_requests_requester ON subscription_join_requests (requester_account_id, created_at);
    CREATE INDEX subscription_join_requests_subscription ON subscription_join_requests (subscription_id, created_at);`,
+  // Recovery key and backup codes (keyed digests only), one set per account; a code is
+  // consumed by one conditional UPDATE … WHERE used_at IS NULL.
+  `CREATE TABLE recovery_sets (
+     account_id TEXT PRIMARY KEY,
+     generation INTEGER NOT NULL,
+     recovery_key_digest TEXT,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE recovery_codes (
+     account_id TEXT NOT NULL,
+     generation INTEGER NOT NULL,
+     idx INTEGER NOT NULL,
+     digest TEXT NOT NULL,
+     used_at INTEGER,
+     PRIMARY KEY (account_id, idx)
+   );
+   CREATE INDEX recovery_codes_digest ON recovery_codes (account_id, digest);`,
 ];
 
 /**

@@ -7,6 +7,7 @@ import { openSqlite, type SqliteDatabase } from './database.js';
 import { sqliteFactorStore } from './factors.js';
 import { sqliteOidcArtifactStore, sweepExpired } from './oidc-artifacts.js';
 import { sqliteOneTimeStore, sweepExpiredOneTime } from './one-time.js';
+import { sqliteRecoveryCodeStore } from './recovery-codes.js';
 import { sqliteSecretStore } from './secrets.js';
 import { sqliteSubscriptionStore } from './subscriptions.js';
 
@@ -33,6 +34,7 @@ export function createSqliteStores(file: string): SqliteStores {
     counters: sqliteCounterStore(db),
     secrets: sqliteSecretStore(db),
     factors: sqliteFactorStore(db),
+    recoveryCodes: sqliteRecoveryCodeStore(db),
     oneTime: sqliteOneTimeStore(db),
     subscriptions: sqliteSubscriptionStore(db),
     async health() {
