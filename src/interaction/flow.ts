@@ -171,6 +171,12 @@ function advance(state: FlowState, facts: FlowFacts): FlowState {
   const candidates = required === ACR.phishingResistant ? usable.filter((f) => PHISHING_RESISTANT.includes(f.kind)) : usable;
   const unused = candidates.filter((f) => !state.proofs.some((p) => p.factorId === f.id));
   if (unused.length > 0) return { ...base, step: 'factor', factorId: unused[0]!.id };
+  // Enrolled factors none of which can be answered now (a channel no longer configured): the
+  // saved recovery key or a backup code still can, from "Authenticate a different way".
+  const recovered = state.proofs.some((p) => p.method === 'backup_code' || p.method === 'recovery_key');
+  if (facts.factors.length > 0 && required !== ACR.phishingResistant && !recovered && (recoveryOffered('backup_code', facts) || recoveryOffered('recovery_key', facts))) {
+    return { ...base, step: 'choose_factor' };
+  }
   if (facts.factors.length === 0) {
     const kinds = enrollableFor(required, facts);
     if (kinds.length > 0) return { ...base, step: 'enrol_required' };

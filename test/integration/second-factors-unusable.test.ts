@@ -31,4 +31,19 @@ describe('a factor whose channel is no longer configured', () => {
     expect(callback.searchParams.get('error')).toBe('unmet_authentication_requirements');
     expect(callback.searchParams.get('code')).toBeNull();
   });
+
+  test('with saved backup codes, the sign-in offers them under "Authenticate a different way" instead of a dead end', async () => {
+    const account = await createUser(app, 'stranded-with-codes@example.com');
+    await app.container.stores.factors.create({ accountId: account.id, kind: 'phone', label: null, data: { e164: '+447400654321', channel: 'sms' }, counter: 0 });
+    const recovery = app.container.factorRegistry.recovery()!;
+    const secrets = recovery.generate();
+    await recovery.install(account.id, secrets, Date.now());
+    const config = await discover(app, await registerWebClient(app));
+    const browser = new Browser(app.url);
+    const attempt = await authorizationRequest(config, 'openid');
+    const choose = await submitPassword(browser, await openSignIn(browser, attempt.url), 'stranded-with-codes@example.com');
+    expect(choose.text).toContain('Authenticate a different way');
+    expect(choose.text).toContain('Use a backup code');
+    expect(choose.text).not.toContain('Text message to');
+  });
 });

@@ -224,3 +224,15 @@ describe('recovery key and backup codes', () => {
     expect(transition(enrol, { type: 'enrol_finished', proof: totpProof }, withTotp).step).toBe('done');
   });
 });
+
+describe('recovery when no enrolled factor can be answered now', () => {
+  test('the recovery key and backup codes are offered instead of a dead end; without them, unmet', () => {
+    const stranded: FlowFacts = { factors: [{ id: 'p1', kind: 'phone', usable: false }], enrollable: [], recovery: { codes: 4, key: true } };
+    const state = transition(startSignIn('u', undefined), { type: 'password_verified', accountId: 'a', proof: pwd }, stranded);
+    expect(state.step).toBe('choose_factor');
+    const noRecovery: FlowFacts = { ...stranded, recovery: { codes: 0, key: false } };
+    expect(transition(startSignIn('u', undefined), { type: 'password_verified', accountId: 'a', proof: pwd }, noRecovery).step).toBe('unmet');
+    // phr is never reached with a recovery code: still unmet.
+    expect(transition(startSignIn('u', 'phr'), { type: 'password_verified', accountId: 'a', proof: pwd }, stranded).step).toBe('unmet');
+  });
+});
