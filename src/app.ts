@@ -12,6 +12,7 @@ import { providerRoutes } from './http/provider-routes.js';
 import { securityHeaders } from './http/security-headers.js';
 import { interactionRoutes } from './interaction/routes.js';
 import { passwordRoutes } from './interaction/password-routes.js';
+import { createConsoleKit } from './account/console.js';
 import { accountRoutes } from './account/routes.js';
 import { subscriptionRoutes } from './orgs/routes.js';
 
@@ -32,6 +33,19 @@ export function buildApp(c: Container): Koa {
   app.use(anonymousRateLimit({ counters: c.stores.counters, clock: c.clock, perMinute: c.config.pageRateLimit }));
   app.use(publicMetadataCaching());
 
+  const consoleKit = createConsoleKit({
+    provider: c.provider,
+    views: c.views,
+    csrf: c.csrf,
+    box: c.box,
+    clock: c.clock,
+    logger: c.logger,
+    issuer: c.config.issuer,
+    accounts: c.stores.accounts,
+    artifacts: c.stores.oidc,
+    registry: c.factorRegistry,
+    notifier: c.notifier,
+  });
   const routers = [
     healthRoutes(c.stores),
     assetRoutes(VIEWS_DIR),
@@ -45,7 +59,6 @@ export function buildApp(c: Container): Koa {
     passwordRoutes({ views: c.views, csrf: c.csrf, reset: c.passwordReset }),
     accountRoutes({
       provider: c.provider,
-      views: c.views,
       csrf: c.csrf,
       box: c.box,
       clock: c.clock,
@@ -53,24 +66,10 @@ export function buildApp(c: Container): Koa {
       issuer: c.config.issuer,
       accounts: c.stores.accounts,
       factors: c.stores.factors,
-      artifacts: c.stores.oidc,
       registry: c.factorRegistry,
-      notifier: c.notifier,
+      console: consoleKit,
     }),
-    subscriptionRoutes({
-      provider: c.provider,
-      views: c.views,
-      csrf: c.csrf,
-      box: c.box,
-      clock: c.clock,
-      logger: c.logger,
-      issuer: c.config.issuer,
-      accounts: c.stores.accounts,
-      artifacts: c.stores.oidc,
-      registry: c.factorRegistry,
-      notifier: c.notifier,
-      subscriptions: c.subscriptions,
-    }),
+    subscriptionRoutes({ csrf: c.csrf, console: consoleKit, subscriptions: c.subscriptions }),
   ];
   app.use(methodGuard([{ path: '/', methods: ['GET'] }, ...routers.flatMap(routesOf), ...providerRoutes(c.provider)]));
   for (const router of routers) app.use(router.routes());

@@ -3,7 +3,6 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { SecurityNotifier } from '../accounts/security-notifier.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { AppError } from '../errors.js';
@@ -12,18 +11,18 @@ import { countryPrefixes } from '../factors/phone/factor.js';
 import type { FactorRegistry } from '../factors/registry.js';
 import type { Csrf } from '../http/csrf.js';
 import { formBody } from '../http/form-body.js';
-import type { Views } from '../http/views.js';
 import { message, type MessageKey } from '../messages.js';
-import type { Account, AccountStore, Factor, FactorKind, FactorStore, OidcArtifactStore } from '../store/ports.js';
+import type { Account, AccountStore, Factor, FactorKind, FactorStore } from '../store/ports.js';
 import { redeemConsoleCode } from './code-exchange.js';
 import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID } from './console-client.js';
-import { createConsoleSessions, type ConsoleSession } from './console-session.js';
+import type { ConsoleKit } from './console.js';
+import type { ConsoleSession } from './console-session.js';
 import { elevatedUntil, reauthAcr } from './elevation.js';
 import { createEnrolmentSeal, enrolmentExpired, type Enrolment } from './enrolment.js';
 import { LOW_CODES, type RecoverySecrets } from '../factors/recovery/recovery-codes.js';
 import { recoveryCodesView, sendRecoveryFile } from '../interaction/recovery-page.js';
-import { consoleUser, createConsoleGuards, csrfBinding, recordChange } from './guard.js';
-import { createConsoleLogin, safeReturnPath } from './login-state.js';
+import { consoleUser, csrfBinding, recordChange } from './guard.js';
+import { safeReturnPath } from './login-state.js';
 
 /** Kinds the console has pages for, in the registry's order. */
 const CONSOLE_KINDS: readonly FactorKind[] = ['totp', 'webauthn', 'phone', 'email'];
@@ -62,7 +61,6 @@ const shownOnPage = (error: unknown): { status: number; text: string } | undefin
 
 export interface AccountRouteDeps {
   provider: Provider;
-  views: Views;
   csrf: Csrf;
   box: SecretBox;
   clock: Clock;
@@ -70,9 +68,9 @@ export interface AccountRouteDeps {
   issuer: string;
   accounts: AccountStore;
   factors: FactorStore;
-  artifacts: OidcArtifactStore;
   registry: FactorRegistry;
-  notifier: SecurityNotifier;
+  /** The console's sessions, sign-in state and guards (console.ts), shared with orgs/routes.ts. */
+  console: ConsoleKit;
 }
 
 /**
@@ -82,11 +80,8 @@ export interface AccountRouteDeps {
  * second factors. Every change goes through the guard (guard.ts).
  */
 export function accountRoutes(deps: AccountRouteDeps): Router {
-  const { provider, views, clock, logger, issuer, accounts, factors, registry } = deps;
-  const secure = issuer.startsWith('https:');
-  const sessions = createConsoleSessions({ artifacts: deps.artifacts, box: deps.box, provider, clock, secure });
-  const login = createConsoleLogin({ box: deps.box, clock, issuer, secure });
-  const guards = createConsoleGuards({ sessions, login, accounts, registry, csrf: deps.csrf, views, notifier: deps.notifier, clock, logger });
+  const { provider, clock, logger, issuer, accounts, factors, registry } = deps;
+  const { sessions, login, guards } = deps.console;
   const { signedIn, elevatedPage, change } = guards;
   const enrolments = createEnrolmentSeal(deps.box);
   const form = formBody('16kb');
@@ -119,11 +114,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   const env = (ctx: Context, account: Account): FactorEnv => ({ account, ip: ctx.ip, now: clock.now() });
   const hasFactors = async (account: Account) => (await registry.enrolledFor(account)).length > 0;
 
-  const render = (ctx: Context, page: string, data: { title: string; [key: string]: unknown }, status = 200) => {
-    ctx.status = status;
-    ctx.type = 'html';
-    ctx.body = views.render(`account/${page}`, { csrf: guards.csrfToken(ctx), ...data });
-  };
+  const { render } = deps.console;
 
   const input = (ctx: Context): FormInput => {
     const parsed = formSchema.safeParse(ctx.request.body ?? {});

@@ -1,21 +1,13 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
-import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { SecurityNotifier } from '../accounts/security-notifier.js';
-import { createConsoleSessions } from '../account/console-session.js';
-import { consoleUser, createConsoleGuards, csrfBinding } from '../account/guard.js';
-import { createConsoleLogin } from '../account/login-state.js';
-import type { Clock } from '../clock.js';
-import type { SecretBox } from '../crypto/secret-box.js';
+import type { ConsoleKit } from '../account/console.js';
+import { consoleUser, csrfBinding } from '../account/guard.js';
 import { AppError } from '../errors.js';
-import type { FactorRegistry } from '../factors/registry.js';
 import type { Csrf } from '../http/csrf.js';
 import { formBody } from '../http/form-body.js';
-import type { Views } from '../http/views.js';
 import { message, type MessageKey } from '../messages.js';
-import type { AccountStore, JoinRequestStatus, OidcArtifactStore } from '../store/ports.js';
+import type { JoinRequestStatus } from '../store/ports.js';
 import type { Decision, Subscriptions } from './subscriptions.js';
 
 /** What /account/subscriptions says after a form (?done=…); anything else shows nothing. */
@@ -40,17 +32,9 @@ const formSchema = z.record(z.string().max(64), z.string().max(1024));
 const day = (epochMs: number) => new Date(epochMs).toISOString().slice(0, 10);
 
 export interface SubscriptionRouteDeps {
-  provider: Provider;
-  views: Views;
   csrf: Csrf;
-  box: SecretBox;
-  clock: Clock;
-  logger: Pick<Logger, 'info'>;
-  issuer: string;
-  accounts: AccountStore;
-  artifacts: OidcArtifactStore;
-  registry: FactorRegistry;
-  notifier: SecurityNotifier;
+  /** The console's sessions, sign-in state and guards (account/console.ts). */
+  console: ConsoleKit;
   subscriptions: Subscriptions;
 }
 
@@ -61,30 +45,13 @@ export interface SubscriptionRouteDeps {
  * POST its CSRF token; the decision also needs the owner to be the one signed in.
  */
 export function subscriptionRoutes(deps: SubscriptionRouteDeps): Router {
-  const { views, clock, logger, issuer, subscriptions } = deps;
-  const secure = issuer.startsWith('https:');
-  const sessions = createConsoleSessions({ artifacts: deps.artifacts, box: deps.box, provider: deps.provider, clock, secure });
-  const login = createConsoleLogin({ box: deps.box, clock, issuer, secure });
-  const guards = createConsoleGuards({
-    sessions,
-    login,
-    accounts: deps.accounts,
-    registry: deps.registry,
-    csrf: deps.csrf,
-    views,
-    notifier: deps.notifier,
-    clock,
-    logger,
-  });
+  const { subscriptions } = deps;
+  const { guards } = deps.console;
   const { signedIn } = guards;
   const form = formBody('16kb');
   const router = new Router();
 
-  const render = (ctx: Context, page: string, data: { title: string; [key: string]: unknown }, status = 200) => {
-    ctx.status = status;
-    ctx.type = 'html';
-    ctx.body = views.render(`account/${page}`, { csrf: guards.csrfToken(ctx), ...data });
-  };
+  const { render } = deps.console;
 
   const verifiedForm = (ctx: Context): Record<string, string> => {
     deps.csrf.verify(ctx, csrfBinding(consoleUser(ctx).session));
