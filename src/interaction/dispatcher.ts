@@ -143,14 +143,14 @@ export function createSignInDispatcher(deps: {
   };
 
   const factsFor = async (account: Account): Promise<{ facts: FlowFacts; factors: Factor[] }> => {
+    // One read of the account's factors: the usable ones are those whose module is available now.
     const enrolled = await registry.enrolledFor(account);
-    const factors = await registry.configuredFor(account);
-    const usable = new Set(factors.map((f) => f.id));
+    const usable = (f: Factor) => registry.module(f.kind)?.available() === true;
     const recovery = registry.recovery();
     return {
-      factors,
+      factors: enrolled.filter(usable),
       facts: {
-        factors: enrolled.map((f) => ({ id: f.id, kind: f.kind, usable: usable.has(f.id) })),
+        factors: enrolled.map((f) => ({ id: f.id, kind: f.kind, usable: usable(f) })),
         enrollable: registry.enrollable(),
         emailVerified: account.emailVerified,
         offerJoin: deps.subscriptions !== undefined,
