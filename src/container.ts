@@ -40,6 +40,7 @@ import { createPasswordReset, type PasswordReset } from './accounts/password-res
 import { createSignUp } from './accounts/sign-up.js';
 import { createSubscriptions, type Subscriptions } from './orgs/subscriptions.js';
 import { createEmailVerification } from './accounts/email-verification.js';
+import { createAudit, type Audit } from './audit/audit.js';
 
 /** The name authenticator apps show above the code: the issuer's host. */
 function issuerName(issuer: string): string {
@@ -75,6 +76,8 @@ export interface Container {
   passwordReset: PasswordReset;
   /** Subscriptions: `latchkey subscriptions`, and joining one from the console (src/orgs/). */
   subscriptions: Subscriptions;
+  /** The audit log of security events (src/audit/). */
+  audit: Audit;
   close(): Promise<void>;
 }
 
@@ -160,6 +163,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       recovery: createRecoveryCodes({ store: stores.recoveryCodes, hasher: codeHasher, limits: factorLimits }),
     });
     const notifier = createSecurityNotifier({ mail: delivery.mail, clock, logger });
+    const audit = createAudit({ store: stores.audit, clock, logger });
     const signIn = createPasswordSignIn({ accounts: stores.accounts, counters: stores.counters, hasher, clock, logger });
     const signUp = createSignUp({ accounts: stores.accounts, hasher, passwords: passwordPolicy, codes, limits: factorLimits, mail: delivery.mail, logger });
     const passwordReset = createPasswordReset({
@@ -223,6 +227,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       }),
       passwordReset,
       subscriptions,
+      audit,
       close: async () => {
         delivery.close();
         await stores.close();

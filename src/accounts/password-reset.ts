@@ -1,4 +1,5 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { createLinkTokens } from '../crypto/link-tokens.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -27,8 +28,6 @@ export const RESET_REQUEST_LIMITS = {
   ip: { free: 20, waitsMs: [HOUR], ttlMs: HOUR },
 } satisfies Record<string, CounterLimit>;
 
-/** accountId.issuedAt(base 36).secret(32 bytes, base64url) */
-const TOKEN = /^([0-9a-f-]{36})\.([0-9a-z]{1,12})\.([A-Za-z0-9_-]{43})$/;
 
 const emailSchema = z.email().max(320);
 const digest = (value: string) => createHash('sha256').update(value).digest('base64url');
@@ -76,23 +75,13 @@ export function createPasswordReset(deps: {
   logger: Pick<Logger, 'info'>;
 }): PasswordReset {
   const { accounts, oneTime, counters, codeHasher, hasher, passwords, mail, notifier, clock, logger } = deps;
-  const keyOf = (accountId: string) => `password-reset:${accountId}`;
-  const digestOf = (key: string, issued: string, secret: string) => codeHasher.digest(`${issued}.${secret}`, key);
-
-  const parse = (token: string) => {
-    const match = TOKEN.exec(token);
-    if (!match) return null;
-    const [, accountId, issued, secret] = match as unknown as [string, string, string, string];
-    return { accountId, issued, secret, issuedAt: parseInt(issued, 36) };
-  };
+  const links = createLinkTokens({ purpose: 'password-reset', ttlMs: RESET_LINK_TTL_MS, oneTime, hasher: codeHasher, clock });
 
   /** The token's account while the link may still work (its expiry is also the store's TTL). */
   const usable = async (token: string) => {
-    const parsed = parse(token);
-    const now = clock.now();
-    if (!parsed || !(parsed.issuedAt <= now && now - parsed.issuedAt < RESET_LINK_TTL_MS)) return null;
-    const account = await accounts.findById(parsed.accountId);
-    return account && !account.disabled ? { account, parsed } : null;
+    const parsed = links.read(token);
+    const account = parsed && (await accounts.findById(parsed.accountId));
+    return account && !account.disabled ? account : null;
   };
 
   const reserve = async (key: string, limit: CounterLimit, now: number, taken: string[]) => {
@@ -115,13 +104,10 @@ export function createPasswordReset(deps: {
 
       const found = await accounts.findByEmail(email);
       const account = found && !found.disabled ? found : null;
-      const issued = now.toString(36);
-      const secret = randomBytes(32).toString('base64url');
       // A decoy id for an unknown address: the same write, under a key no link can name.
-      const key = keyOf(account?.id ?? randomUUID());
-      await oneTime.put(key, digestOf(key, issued, secret), RESET_LINK_TTL_MS, now);
+      const token = await links.issue(account?.id ?? randomUUID());
       const minutes = RESET_LINK_TTL_MS / MINUTE;
-      const data = account ? { path: `/password/reset?token=${account.id}.${issued}.${secret}`, minutes } : { minutes };
+      const data = account ? { path: `/password/reset?token=${token}`, minutes } : { minutes };
       try {
         await mail.send({ to: account?.email ?? email, template: 'password-reset', data });
       } catch {
@@ -131,18 +117,16 @@ export function createPasswordReset(deps: {
     },
 
     async check(token) {
-      return (await usable(token))?.account ?? null;
+      return usable(token);
     },
 
     async complete(token, password, where) {
-      const found = await usable(token);
-      if (!found) throw new AppError('reset_link_invalid', 400);
-      const { account, parsed } = found;
+      const account = await usable(token);
+      if (!account) throw new AppError('reset_link_invalid', 400);
       // Checked before the link is used up: a refused password keeps the link working.
       passwords.check(password, [account.email, account.name ?? '']);
       const hash = await hasher.hash(password);
-      const key = keyOf(account.id);
-      if (!(await oneTime.take(key, digestOf(key, parsed.issued, parsed.secret), clock.now()))) throw new AppError('reset_link_invalid', 400);
+      if (!(await links.redeem(token))) throw new AppError('reset_link_invalid', 400);
       if (!(await accounts.updatePassword(account.id, hash))) throw new AppError('reset_link_invalid', 400);
       logger.info({ event: 'password.reset', accountId: account.id, ip: where.ip });
       await notifier.notify(account, 'password-changed', undefined, where);

@@ -11,6 +11,8 @@ export interface EmailTemplates extends SubscriptionEmailTemplates {
    * address has an active account, none when it has not (the request is answered either way).
    */
   'password-reset': { path?: string; minutes: number };
+  /** "Send 2-factor authentication email": the link that lets the person set up 2FA again (recovery/). */
+  'two-factor-reset': { path: string; minutes: number };
   'security-notification': {
     event: SecurityEvent;
     /** Names what changed, e.g. "authenticator app" or "+44 •••• 123". */
@@ -39,7 +41,14 @@ export type EmailTemplate = keyof EmailTemplates;
 export type PhoneTemplate = keyof PhoneTemplates;
 
 // Runtime lists of the names above; `satisfies` keeps them in step with the interfaces.
-const EMAIL_TEMPLATES = Object.keys({ 'verification-code': 1, 'password-reset': 1, 'security-notification': 1, 'subscription-join-request': 1, 'subscription-join-decided': 1 } satisfies Record<EmailTemplate, 1>);
+const EMAIL_TEMPLATES = Object.keys({
+  'verification-code': 1,
+  'password-reset': 1,
+  'two-factor-reset': 1,
+  'security-notification': 1,
+  'subscription-join-request': 1,
+  'subscription-join-decided': 1,
+} satisfies Record<EmailTemplate, 1>);
 const PHONE_TEMPLATES = Object.keys({ 'sms-code': 1, 'voice-code': 1 } satisfies Record<PhoneTemplate, 1>);
 
 export interface RenderedEmail {

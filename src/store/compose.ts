@@ -11,6 +11,8 @@ export function composeStores(longLived: LongLivedStores, shortLived: ShortLived
     factors: longLived.factors,
     recoveryCodes: longLived.recoveryCodes,
     subscriptions: longLived.subscriptions,
+    backupMethods: longLived.backupMethods,
+    audit: longLived.audit,
     oidc: shortLived.oidc,
     counters: shortLived.counters,
     oneTime: shortLived.oneTime,

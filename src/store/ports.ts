@@ -18,6 +18,11 @@ export interface Account {
    * and tokens by oidc/sign-in-cutoff.ts. Absent until the password is first changed.
    */
   sessionsValidAfter?: number;
+  /**
+   * Set when support reset the account's 2FA: its next sign-in must set up a second factor
+   * before it finishes, whatever the client asks. Cleared when a factor is set up.
+   */
+  enrolmentRequired?: boolean;
 }
 
 export interface NewAccount {
@@ -41,6 +46,13 @@ export interface AccountStore {
   updatePassword(id: string, passwordHash: string): Promise<boolean>;
   /** Sets emailVerified (and updatedAt); false when there is no such account. Idempotent. */
   markEmailVerified(id: string): Promise<boolean>;
+  /**
+   * Ends every sign-in made before now (sessionsValidAfter = now, wall clock) without
+   * touching the password: a 2FA reset. False when there is no such account.
+   */
+  endSessions(id: string): Promise<boolean>;
+  /** Sets or clears enrolmentRequired (and updatedAt); false when there is no such account. */
+  setEnrolmentRequired(id: string, required: boolean): Promise<boolean>;
 }
 
 /** Client metadata exactly as node-oidc-provider reads it (snake_case, RFC 7591). */
@@ -249,6 +261,60 @@ export interface RecoveryCodeStore {
   removeForAccount(accountId: string): Promise<number>;
 }
 
+/**
+ * Where a code can be sent when the second factor is lost (recovery/, "Use backup method"):
+ * a phone number (text or call) or an email address, verified by a code when it was set.
+ * Never a sign-in factor of its own, never the login email or an enrolled phone.
+ */
+export interface BackupMethod {
+  accountId: string;
+  kind: 'phone' | 'email';
+  /** E.164 number, or the email address as typed. */
+  destination: string;
+  /** Phone only: how codes reach it (null for email). */
+  channel: 'sms' | 'voice' | null;
+  /** epoch ms: when its code was confirmed. */
+  verifiedAt: number;
+}
+
+/** One backup method per account (long-lived). */
+export interface BackupMethodStore {
+  get(accountId: string): Promise<BackupMethod | null>;
+  /** Stores the account's backup method in one write, replacing any previous one; returns the one replaced (null when none). */
+  set(method: BackupMethod): Promise<BackupMethod | null>;
+  /** Removes it; returns what was removed (null when none). */
+  remove(accountId: string): Promise<BackupMethod | null>;
+}
+
+/** Who caused a security event: the account's owner, a support agent (by name), or Latchkey itself. */
+export type AuditActor = 'user' | 'support' | 'system';
+
+/** One security event of an account, as kept in the audit log. */
+export interface AuditEvent {
+  id: string;
+  accountId: string;
+  /** A stable name: 'signin.succeeded', 'factor.added', '2fa.reset', … (audit/events.ts). */
+  type: string;
+  /** epoch ms */
+  at: number;
+  actor: AuditActor;
+  /** The support agent's name, when actor is 'support'. */
+  actorName: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  /** What a person reads: "Authenticator app", "reason: lost phone", "amr pwd otp". Never a secret. */
+  detail: string | null;
+}
+
+export type NewAuditEvent = Omit<AuditEvent, 'id'>;
+
+/** The audit log (long-lived, append-only). */
+export interface AuditStore {
+  append(event: NewAuditEvent): Promise<AuditEvent>;
+  /** The account's events, newest first, at most `limit`. */
+  listForAccount(accountId: string, limit: number): Promise<AuditEvent[]>;
+}
+
 /** A subscription people join (src/orgs/): one owner, identified by two numbers. */
 export interface Subscription {
   id: string;
@@ -342,10 +408,16 @@ export interface Stores extends Backend {
   recoveryCodes: RecoveryCodeStore;
   oneTime: OneTimeStore;
   subscriptions: SubscriptionStore;
+  backupMethods: BackupMethodStore;
+  audit: AuditStore;
 }
 
-/** Accounts, clients, consents, keys and factors: MongoDB at scale, SQLite embedded. */
-export type LongLivedStores = Pick<Stores, 'accounts' | 'clients' | 'consents' | 'secrets' | 'factors' | 'recoveryCodes' | 'subscriptions'> & Backend;
+/** Accounts, clients, consents, keys, factors, backup methods and the audit log: MongoDB at scale, SQLite embedded. */
+export type LongLivedStores = Pick<
+  Stores,
+  'accounts' | 'clients' | 'consents' | 'secrets' | 'factors' | 'recoveryCodes' | 'subscriptions' | 'backupMethods' | 'audit'
+> &
+  Backend;
 /** Provider artifacts, counters and single-use secrets: Redis at scale, SQLite embedded. */
 export type ShortLivedStores = Pick<Stores, 'oidc' | 'counters' | 'oneTime'> & Backend;
 

@@ -10,7 +10,10 @@ import { createRedisStores, type RedisStores } from '../../src/store/redis/index
 import { createSqliteStores } from '../../src/store/sqlite/index.js';
 
 export type ShortLived = Pick<Stores, 'oidc' | 'counters' | 'oneTime'>;
-export type LongLived = Pick<Stores, 'accounts' | 'clients' | 'consents' | 'secrets' | 'factors' | 'recoveryCodes' | 'subscriptions'>;
+export type LongLived = Pick<
+  Stores,
+  'accounts' | 'clients' | 'consents' | 'secrets' | 'factors' | 'recoveryCodes' | 'subscriptions' | 'backupMethods' | 'audit'
+>;
 
 export interface Backend<T> {
   name: string;

@@ -100,6 +100,30 @@ describeBackends(backends, (stores) => {
       expect(await accounts.findById(other.id)).toEqual(other);
     });
 
+    test('endSessions stamps sessionsValidAfter with now and keeps the password', async () => {
+      const { accounts } = stores();
+      const created = await accounts.create(newAccount());
+      const before = Date.now();
+      expect(await accounts.endSessions(created.id)).toBe(true);
+      const ended = (await accounts.findById(created.id))!;
+      expect(ended.passwordHash).toBe(created.passwordHash);
+      expect(ended.sessionsValidAfter).toBeGreaterThanOrEqual(before);
+      expect(ended.updatedAt).toBe(ended.sessionsValidAfter);
+      expect(await accounts.endSessions(randomUUID())).toBe(false);
+    });
+
+    test('setEnrolmentRequired sets and clears the flag; absent by default', async () => {
+      const { accounts } = stores();
+      const created = await accounts.create(newAccount());
+      expect(created.enrolmentRequired).toBeUndefined();
+      expect(await accounts.setEnrolmentRequired(created.id, true)).toBe(true);
+      expect((await accounts.findById(created.id))!.enrolmentRequired).toBe(true);
+      expect((await accounts.findByEmail(created.email))!.enrolmentRequired).toBe(true);
+      expect(await accounts.setEnrolmentRequired(created.id, false)).toBe(true);
+      expect((await accounts.findById(created.id))!.enrolmentRequired).toBeUndefined();
+      expect(await accounts.setEnrolmentRequired(randomUUID(), true)).toBe(false);
+    });
+
     test('an email taken in any case is a DuplicateError', async () => {
       const { accounts } = stores();
       const input = newAccount();

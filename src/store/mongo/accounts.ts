@@ -16,6 +16,7 @@ function toAccount(doc: AccountDoc): Account {
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
     ...(typeof doc.sessionsValidAfter === 'number' ? { sessionsValidAfter: doc.sessionsValidAfter } : {}),
+    ...(doc.enrolmentRequired === true ? { enrolmentRequired: true } : {}),
   };
 }
 
@@ -59,6 +60,15 @@ export function mongoAccountStore(mongo: MongoConnection, { accounts }: MongoMod
       const result = await mongo.run('account', () =>
         accounts.updateOne({ id }, { $set: { passwordHash, updatedAt: now, sessionsValidAfter: now } }),
       );
+      return result.matchedCount === 1;
+    },
+    async endSessions(id) {
+      const now = Date.now();
+      const result = await mongo.run('account', () => accounts.updateOne({ id }, { $set: { updatedAt: now, sessionsValidAfter: now } }));
+      return result.matchedCount === 1;
+    },
+    async setEnrolmentRequired(id, required) {
+      const result = await mongo.run('account', () => accounts.updateOne({ id }, { $set: { enrolmentRequired: required, updatedAt: Date.now() } }));
       return result.matchedCount === 1;
     },
     async markEmailVerified(id) {

@@ -9,6 +9,8 @@ import { defineModels } from './models.js';
 import { mongoRecoveryCodeStore } from './recovery-codes.js';
 import { mongoSecretStore } from './secrets.js';
 import { mongoSubscriptionStore } from './subscriptions.js';
+import { mongoBackupMethodStore } from './backup-methods.js';
+import { mongoAuditStore } from './audit.js';
 
 export type MongoStoreOptions = MongoConnectionOptions;
 
@@ -32,6 +34,8 @@ export function createMongoStores(uri: string, options: MongoStoreOptions = {}):
     factors: mongoFactorStore(mongo, models),
     recoveryCodes: mongoRecoveryCodeStore(mongo, models),
     subscriptions: mongoSubscriptionStore(mongo, models),
+    backupMethods: mongoBackupMethodStore(mongo, models),
+    audit: mongoAuditStore(mongo, models),
     health: () => mongo.health(),
     close: () => mongo.close(),
     connection: mongo.connection,

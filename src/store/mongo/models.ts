@@ -18,6 +18,7 @@ export interface AccountDoc {
   createdAt: number;
   updatedAt: number;
   sessionsValidAfter?: number;
+  enrolmentRequired?: boolean;
 }
 
 export interface ClientDoc {
@@ -58,6 +59,26 @@ export interface RecoverySetDoc {
   recoveryKeyDigest: string | null;
   codes: { index: number; digest: string; usedAt: number | null }[];
   createdAt: number;
+}
+
+export interface BackupMethodDoc {
+  accountId: string;
+  kind: string;
+  destination: string;
+  channel: string | null;
+  verifiedAt: number;
+}
+
+export interface AuditEventDoc {
+  id: string;
+  accountId: string;
+  type: string;
+  at: number;
+  actor: string;
+  actorName: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  detail: string | null;
 }
 
 export interface SubscriptionDoc {
@@ -101,6 +122,7 @@ const accountSchema = new Schema<AccountDoc>(
     createdAt: { type: Number, required: true },
     updatedAt: { type: Number, required: true },
     sessionsValidAfter: { type: Number },
+    enrolmentRequired: { type: Boolean },
   },
   options,
 );
@@ -170,6 +192,35 @@ const recoverySetSchema = new Schema<RecoverySetDoc>(
 );
 recoverySetSchema.index({ accountId: 1 }, { unique: true });
 
+const backupMethodSchema = new Schema<BackupMethodDoc>(
+  {
+    accountId: { type: String, required: true },
+    kind: { type: String, required: true },
+    destination: { type: String, required: true },
+    channel: { type: String, default: null },
+    verifiedAt: { type: Number, required: true },
+  },
+  options,
+);
+backupMethodSchema.index({ accountId: 1 }, { unique: true });
+
+const auditEventSchema = new Schema<AuditEventDoc>(
+  {
+    id: { type: String, required: true },
+    accountId: { type: String, required: true },
+    type: { type: String, required: true },
+    at: { type: Number, required: true },
+    actor: { type: String, required: true },
+    actorName: { type: String, default: null },
+    ip: { type: String, default: null },
+    userAgent: { type: String, default: null },
+    detail: { type: String, default: null },
+  },
+  options,
+);
+auditEventSchema.index({ id: 1 }, { unique: true });
+auditEventSchema.index({ accountId: 1, at: -1 });
+
 const subscriptionSchema = new Schema<SubscriptionDoc>(
   {
     id: { type: String, required: true },
@@ -224,6 +275,8 @@ export interface MongoModels {
   subscriptions: Model<SubscriptionDoc>;
   subscriptionMembers: Model<SubscriptionMemberDoc>;
   joinRequests: Model<JoinRequestDoc>;
+  backupMethods: Model<BackupMethodDoc>;
+  auditEvents: Model<AuditEventDoc>;
 }
 
 /** The models bound to one connection (models are per connection, never registered globally). */
@@ -238,5 +291,7 @@ export function defineModels(connection: Connection): MongoModels {
     subscriptions: connection.model<SubscriptionDoc>('Subscription', subscriptionSchema, 'subscriptions'),
     subscriptionMembers: connection.model<SubscriptionMemberDoc>('SubscriptionMember', subscriptionMemberSchema, 'subscription_members'),
     joinRequests: connection.model<JoinRequestDoc>('JoinRequest', joinRequestSchema, 'subscription_join_requests'),
+    backupMethods: connection.model<BackupMethodDoc>('BackupMethod', backupMethodSchema, 'backup_methods'),
+    auditEvents: connection.model<AuditEventDoc>('AuditEvent', auditEventSchema, 'audit_events'),
   };
 }

@@ -12,6 +12,7 @@ interface AccountRow {
   created_at: number;
   updated_at: number;
   sessions_valid_after: number | null;
+  enrolment_required: number;
 }
 
 function toAccount(row: AccountRow): Account {
@@ -25,6 +26,7 @@ function toAccount(row: AccountRow): Account {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     ...(row.sessions_valid_after !== null ? { sessionsValidAfter: row.sessions_valid_after } : {}),
+    ...(row.enrolment_required === 1 ? { enrolmentRequired: true } : {}),
   };
 }
 
@@ -41,6 +43,8 @@ export function sqliteAccountStore(db: SqliteDatabase): AccountStore {
   );
 
   const setEmailVerified = db.prepare<[number, string]>('UPDATE accounts SET email_verified = 1, updated_at = ? WHERE id = ?');
+  const setCutoff = db.prepare<[number, number, string]>('UPDATE accounts SET updated_at = ?, sessions_valid_after = ? WHERE id = ?');
+  const setEnrolment = db.prepare<[number, number, string]>('UPDATE accounts SET enrolment_required = ?, updated_at = ? WHERE id = ?');
 
   return {
     async create(account: NewAccount) {
@@ -79,6 +83,13 @@ export function sqliteAccountStore(db: SqliteDatabase): AccountStore {
     },
     async markEmailVerified(id) {
       return setEmailVerified.run(Date.now(), id).changes === 1;
+    },
+    async endSessions(id) {
+      const now = Date.now();
+      return setCutoff.run(now, now, id).changes === 1;
+    },
+    async setEnrolmentRequired(id, required) {
+      return setEnrolment.run(required ? 1 : 0, Date.now(), id).changes === 1;
     },
   };
 }

@@ -124,6 +124,28 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (account_id, idx)
    );
    CREATE INDEX recovery_codes_digest ON recovery_codes (account_id, digest);`,
+  // Recovery (issue: backup method, 2FA reset) and the audit log.
+  `ALTER TABLE accounts ADD COLUMN enrolment_required INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE backup_methods (
+     account_id TEXT PRIMARY KEY,
+     kind TEXT NOT NULL,
+     destination TEXT NOT NULL,
+     channel TEXT,
+     verified_at INTEGER NOT NULL
+   );
+   CREATE TABLE audit_events (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     account_id TEXT NOT NULL,
+     type TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     actor TEXT NOT NULL,
+     actor_name TEXT,
+     ip TEXT,
+     user_agent TEXT,
+     detail TEXT
+   );
+   CREATE INDEX audit_events_account ON audit_events (account_id, at, seq);`,
 ];
 
 /**

@@ -10,6 +10,8 @@ import { sqliteOneTimeStore, sweepExpiredOneTime } from './one-time.js';
 import { sqliteRecoveryCodeStore } from './recovery-codes.js';
 import { sqliteSecretStore } from './secrets.js';
 import { sqliteSubscriptionStore } from './subscriptions.js';
+import { sqliteBackupMethodStore } from './backup-methods.js';
+import { sqliteAuditStore } from './audit.js';
 
 export interface SqliteStores extends Stores {
   db: SqliteDatabase;
@@ -37,6 +39,8 @@ export function createSqliteStores(file: string): SqliteStores {
     recoveryCodes: sqliteRecoveryCodeStore(db),
     oneTime: sqliteOneTimeStore(db),
     subscriptions: sqliteSubscriptionStore(db),
+    backupMethods: sqliteBackupMethodStore(db),
+    audit: sqliteAuditStore(db),
     async health() {
       try {
         db.prepare('SELECT 1').get();
