@@ -41,6 +41,8 @@ import { createSignUp } from './accounts/sign-up.js';
 import { createSubscriptions, type Subscriptions } from './orgs/subscriptions.js';
 import { createEmailVerification } from './accounts/email-verification.js';
 import { createAudit, type Audit } from './audit/audit.js';
+import { createBackupNotice } from './recovery/backup-notice.js';
+import { createTwoFactorReset, type TwoFactorReset } from './recovery/two-factor-reset.js';
 
 /** The name authenticator apps show above the code: the issuer's host. */
 function issuerName(issuer: string): string {
@@ -78,6 +80,8 @@ export interface Container {
   subscriptions: Subscriptions;
   /** The audit log of security events (src/audit/). */
   audit: Audit;
+  /** Resetting 2FA: with the backup method and the emailed link, or by support (src/recovery/). */
+  twoFactorReset: TwoFactorReset;
   close(): Promise<void>;
 }
 
@@ -164,6 +168,19 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     });
     const notifier = createSecurityNotifier({ mail: delivery.mail, clock, logger });
     const audit = createAudit({ store: stores.audit, clock, logger });
+    const twoFactorReset = createTwoFactorReset({
+      accounts: stores.accounts,
+      factors: stores.factors,
+      backupMethods: stores.backupMethods,
+      recovery: factorRegistry.recovery(),
+      oneTime: stores.oneTime,
+      codeHasher,
+      mail: delivery.mail,
+      notifier,
+      backupNotice: createBackupNotice({ mail: delivery.mail, phone: delivery.phone, clock, logger }),
+      audit,
+      clock,
+    });
     const signIn = createPasswordSignIn({ accounts: stores.accounts, counters: stores.counters, hasher, clock, logger });
     const signUp = createSignUp({ accounts: stores.accounts, hasher, passwords: passwordPolicy, codes, limits: factorLimits, mail: delivery.mail, logger });
     const passwordReset = createPasswordReset({
@@ -228,6 +245,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       passwordReset,
       subscriptions,
       audit,
+      twoFactorReset,
       close: async () => {
         delivery.close();
         await stores.close();

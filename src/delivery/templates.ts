@@ -35,6 +35,8 @@ export interface SubscriptionEmailTemplates {
 export interface PhoneTemplates {
   'sms-code': { code: string; minutes: number };
   'voice-code': { code: string };
+  /** A security notification to a backup phone (the backup method changed, 2FA was reset). */
+  'sms-notice': { event: SecurityEvent; detail?: string };
 }
 
 export type EmailTemplate = keyof EmailTemplates;
@@ -49,7 +51,7 @@ const EMAIL_TEMPLATES = Object.keys({
   'subscription-join-request': 1,
   'subscription-join-decided': 1,
 } satisfies Record<EmailTemplate, 1>);
-const PHONE_TEMPLATES = Object.keys({ 'sms-code': 1, 'voice-code': 1 } satisfies Record<PhoneTemplate, 1>);
+const PHONE_TEMPLATES = Object.keys({ 'sms-code': 1, 'voice-code': 1, 'sms-notice': 1 } satisfies Record<PhoneTemplate, 1>);
 
 export interface RenderedEmail {
   subject: string;
