@@ -13,6 +13,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { interactionRoutes } from './interaction/routes.js';
 import { passwordRoutes } from './interaction/password-routes.js';
 import { createConsoleKit } from './account/console.js';
+import { activityRoutes } from './account/activity-routes.js';
 import { accountRoutes } from './account/routes.js';
 import { subscriptionRoutes } from './orgs/routes.js';
 
@@ -67,8 +68,10 @@ export function buildApp(c: Container): Koa {
       accounts: c.stores.accounts,
       factors: c.stores.factors,
       registry: c.factorRegistry,
+      audit: c.audit,
       console: consoleKit,
     }),
+    activityRoutes({ audit: c.audit, console: consoleKit }),
     subscriptionRoutes({ csrf: c.csrf, console: consoleKit, subscriptions: c.subscriptions }),
   ];
   app.use(methodGuard([{ path: '/', methods: ['GET'] }, ...routers.flatMap(routesOf), ...providerRoutes(c.provider)]));

@@ -181,7 +181,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       audit,
       clock,
     });
-    const signIn = createPasswordSignIn({ accounts: stores.accounts, counters: stores.counters, hasher, clock, logger });
+    const signIn = createPasswordSignIn({ accounts: stores.accounts, counters: stores.counters, hasher, audit, clock, logger });
     const signUp = createSignUp({ accounts: stores.accounts, hasher, passwords: passwordPolicy, codes, limits: factorLimits, mail: delivery.mail, logger });
     const passwordReset = createPasswordReset({
       accounts: stores.accounts,
@@ -192,6 +192,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       passwords: passwordPolicy,
       mail: delivery.mail,
       notifier,
+      audit,
       clock,
       logger,
     });

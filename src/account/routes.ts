@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { whereOf, type Audit } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { AppError } from '../errors.js';
@@ -69,6 +70,8 @@ export interface AccountRouteDeps {
   accounts: AccountStore;
   factors: FactorStore;
   registry: FactorRegistry;
+  /** Every change made here goes to the account's audit log. */
+  audit: Pick<Audit, 'record'>;
   /** The console's sessions, sign-in state and guards (console.ts), shared with orgs/routes.ts. */
   console: ConsoleKit;
 }
@@ -80,7 +83,7 @@ export interface AccountRouteDeps {
  * second factors. Every change goes through the guard (guard.ts).
  */
 export function accountRoutes(deps: AccountRouteDeps): Router {
-  const { provider, clock, logger, issuer, accounts, factors, registry } = deps;
+  const { provider, clock, logger, issuer, accounts, factors, registry, audit } = deps;
   const { sessions, login, guards } = deps.console;
   const { signedIn, elevatedPage, change } = guards;
   const enrolments = createEnrolmentSeal(deps.box);
@@ -103,11 +106,11 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     }
   };
   /** Makes and stores a new set (the old one dies at once) and keeps it sealed in the session to be shown. */
-  const issueRecovery = async (ctx: Context, session: ConsoleSession, account: Account): Promise<ConsoleSession> => {
+  const issueRecovery = async (ctx: Context, session: ConsoleSession, account: Account, detail: string): Promise<ConsoleSession> => {
     const recovery = registry.recovery()!;
     const secrets = recovery.generate();
     await recovery.install(account.id, secrets, clock.now());
-    logger.info({ event: 'recovery_codes.issued', accountId: account.id, ip: ctx.ip, during: 'console' }, 'recovery codes issued');
+    await audit.record(account.id, 'recovery_codes.issued', whereOf(ctx), detail);
     return sealSecrets(session, secrets);
   };
 
@@ -353,13 +356,13 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       await confirmPage(ctx, module, enrolment, shown);
       return;
     }
-    await sessions.save(first ? await issueRecovery(ctx, enrolments.clear(session), account) : enrolments.clear(session));
+    await sessions.save(first ? await issueRecovery(ctx, enrolments.clear(session), account, 'with the first sign-in method') : enrolments.clear(session));
     let detail = module.describe(added);
     if (enrolment.replaces) {
       const old = await factors.find(account.id, enrolment.replaces);
       if (old && (await factors.remove(account.id, old.id))) detail = `${detail}, replacing ${registry.module(old.kind)?.describe(old) ?? old.kind}`;
     }
-    logger.info({ event: 'factor.added', accountId: account.id, factorId: added.id, kind: added.kind, replaces: enrolment.replaces, ip: ctx.ip, during: 'console' }, 'factor added');
+    await audit.record(account.id, 'factor.added', whereOf(ctx), detail);
     recordChange(ctx, { event: 'factor-added', detail });
     ctx.status = 303;
     ctx.redirect(first ? '/account/security/recovery-codes' : `/account/security?done=${enrolment.replaces ? 'changed' : 'added'}`);
@@ -381,8 +384,9 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     }
     const before = factor.label ?? module.title;
     if (!(await factors.rename(account.id, factor.id, label.data))) throw new AppError('not_found', 404);
-    logger.info({ event: 'factor.renamed', accountId: account.id, factorId: factor.id, ip: ctx.ip }, 'factor renamed');
-    recordChange(ctx, { event: 'factor-renamed', detail: `${before} is now called “${label.data}”` });
+    const detail = `${before} is now called “${label.data}”`;
+    await audit.record(account.id, 'factor.renamed', whereOf(ctx), detail);
+    recordChange(ctx, { event: 'factor-renamed', detail });
     ctx.status = 303;
     ctx.redirect('/account/security?done=renamed');
   });
@@ -400,7 +404,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     if (!(await factors.remove(account.id, factor.id))) throw new AppError('not_found', 404);
     // The last factor: 2FA is off, and the recovery key and backup codes go with it (a new set comes with the next first factor).
     if (!(await hasFactors(account))) await registry.recovery()?.discard(account.id);
-    logger.info({ event: 'factor.removed', accountId: account.id, factorId: factor.id, kind: factor.kind, ip: ctx.ip, during: 'console' }, 'factor removed');
+    await audit.record(account.id, 'factor.removed', whereOf(ctx), module.describe(factor));
     recordChange(ctx, { event: 'factor-removed', detail: module.describe(factor) });
     ctx.status = 303;
     ctx.redirect('/account/security?done=removed');
@@ -467,7 +471,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     const { session, account } = consoleUser(ctx);
     input(ctx);
     if (!registry.recovery() || !(await hasFactors(account))) throw new AppError('not_found', 404);
-    await sessions.save(await issueRecovery(ctx, session, account));
+    await sessions.save(await issueRecovery(ctx, session, account, 'regenerated; the old ones no longer work'));
     recordChange(ctx, { event: 'recovery-codes-renewed' });
     ctx.status = 303;
     ctx.redirect('/account/security/recovery-codes');

@@ -3,6 +3,7 @@ import { createLinkTokens } from '../crypto/link-tokens.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { Audit } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import type { CodeHasher } from '../crypto/code-hash.js';
 import type { Mailer } from '../delivery/index.js';
@@ -71,10 +72,11 @@ export function createPasswordReset(deps: {
   passwords: PasswordPolicy;
   mail: Mailer;
   notifier: SecurityNotifier;
+  audit: Pick<Audit, 'record'>;
   clock: Clock;
   logger: Pick<Logger, 'info'>;
 }): PasswordReset {
-  const { accounts, oneTime, counters, codeHasher, hasher, passwords, mail, notifier, clock, logger } = deps;
+  const { accounts, oneTime, counters, codeHasher, hasher, passwords, mail, notifier, audit, clock, logger } = deps;
   const links = createLinkTokens({ purpose: 'password-reset', ttlMs: RESET_LINK_TTL_MS, oneTime, hasher: codeHasher, clock });
 
   /** The token's account while the link may still work (its expiry is also the store's TTL). */
@@ -128,7 +130,7 @@ export function createPasswordReset(deps: {
       const hash = await hasher.hash(password);
       if (!(await links.redeem(token))) throw new AppError('reset_link_invalid', 400);
       if (!(await accounts.updatePassword(account.id, hash))) throw new AppError('reset_link_invalid', 400);
-      logger.info({ event: 'password.reset', accountId: account.id, ip: where.ip });
+      await audit.record(account.id, 'password.reset', where, 'every earlier sign-in was ended');
       await notifier.notify(account, 'password-changed', undefined, where);
       // auth_time counts whole seconds and a sign-in in the second of the change is ended
       // too (sign-in-cutoff.ts): answer once that second is over, so that the sign-in this

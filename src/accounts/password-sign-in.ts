@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Audit } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import type { Account, AccountStore, CounterLimit, CounterStore } from '../store/ports.js';
 import { failureLimit, ipLimit, LOCKOUT_POLICY, waitAfterFailures, type LockoutPolicy } from './lockout.js';
@@ -16,11 +17,18 @@ export interface SignInAttempt {
   clientIp: string;
   /** The device id of a valid device token this browser holds for the account of `email`, or null. */
   deviceId: string | null;
+  /** The browser's User-Agent, kept with the account's audit events when given. */
+  userAgent?: string;
 }
 
 export interface PasswordSignIn {
   verify(attempt: SignInAttempt): Promise<SignInResult>;
 }
+
+const lockDetail = (failures: number, waitMs: number, device: boolean) => {
+  const wait = waitMs < 60_000 ? `${Math.ceil(waitMs / 1000)} seconds` : `${Math.ceil(waitMs / 60_000)} minute(s)`;
+  return `${failures} wrong passwords in a row; ${device ? 'this browser waits' : 'sign-ins without a known browser wait'} ${wait}`;
+};
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -49,18 +57,27 @@ interface Counter {
  * - from a browser with a valid device token for the account, failures count against that
  *   token alone (5 free, then a doubling wait to a cap), so failures from elsewhere never
  *   lock the owner's known browser out, and the per-IP limit never applies to it;
- * - without one, failures count per account (same policy) and per client IP.
+ * - without one, failures count per account (same policy) and per client IP;
+ * - wrong passwords and locks of an existing account go to its audit log; an unknown email
+ *   leaves none (the log must not grow, nor tell anything, for addresses nobody owns).
  */
 export function createPasswordSignIn(deps: {
   accounts: AccountStore;
   counters: CounterStore;
   hasher: PasswordHasher;
+  audit: Pick<Audit, 'record'>;
   clock: Clock;
   logger: Pick<Logger, 'info' | 'warn'>;
   policy?: Readonly<LockoutPolicy>;
 }): PasswordSignIn {
-  const { accounts, counters, hasher, clock, logger, policy = LOCKOUT_POLICY } = deps;
+  const { accounts, counters, hasher, audit, clock, logger, policy = LOCKOUT_POLICY } = deps;
   let dummyHash: Promise<string> | undefined;
+
+  // Not awaited: an audit write only for existing accounts would make their refusals slower
+  // than an unknown email's, undoing the dummy verification. The answer is a refusal either
+  // way, so a store that fails here fails nothing open; it is logged.
+  const auditRefusal = (...args: Parameters<Audit['record']>) =>
+    void audit.record(...args).catch((error: unknown) => logger.warn({ event: 'audit.failed', type: args[1], accountId: args[0], err: error }, 'audit event not stored'));
 
   // Reservations are only taken back on the way out; a Redis that fails now must not hide
   // the answer (or the error) of the attempt itself.
@@ -68,7 +85,7 @@ export function createPasswordSignIn(deps: {
     Promise.all(reserved.map((counter) => counters.release(counter.key, now).catch(() => undefined)));
 
   return {
-    async verify({ email, password, clientIp, deviceId }) {
+    async verify({ email, password, clientIp, deviceId, userAgent }) {
       const now = clock.now();
       const normalized = normalizeEmail(email);
       const emailHash = hashKey(normalized);
@@ -123,9 +140,14 @@ export function createPasswordSignIn(deps: {
       }
 
       const reason = !account ? 'unknown_email' : account.disabled ? 'account_disabled' : 'wrong_password';
+      // The operator's log keeps the detail (email hash, reason) for unknown emails too; the
+      // account's audit log has what its owner reads.
       logger.info({ event: 'signin.failed', ...context, accountId: account?.id, reason });
+      const where = { ip: clientIp, userAgent };
+      if (account && !matches) auditRefusal(account.id, 'signin.failed', where, deviceId !== null ? 'from a browser that signed in before' : undefined);
       const wait = waitAfterFailures(failures, policy);
       if (wait > 0) {
+        if (account) auditRefusal(account.id, 'signin.locked', where, lockDetail(failures, wait, deviceId !== null));
         logger.warn({
           event: 'signin.locked',
           ...context,

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import pino from 'pino';
 import { loadConfig } from '../config/load.js';
 import { buildContainer, type Container } from '../container.js';
+import { registerAuditCommands } from './audit.js';
 import { registerClientCommands } from './clients.js';
 import { registerDbCommands } from './db.js';
 import { processSecretInput, type SecretInput } from './read-secret.js';
@@ -34,6 +35,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, input: SecretInput = proces
   registerUserCommands(program, withContainer, input);
   registerClientCommands(program, withContainer);
   registerSubscriptionCommands(program, withContainer);
+  registerAuditCommands(program, withContainer);
   registerDbCommands(program, env);
   return program;
 }

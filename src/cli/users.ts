@@ -1,6 +1,11 @@
+import { userInfo } from 'node:os';
 import type { Command } from 'commander';
+import { accountByEmail } from './account-lookup.js';
 import type { WithContainer } from './program.js';
 import { readNewPassword, type SecretInput } from './read-secret.js';
+
+/** Lengths of what `reset-2fa` writes to the audit log. */
+const MAX_TEXT = { reason: 500, by: 100 } as const;
 
 export function registerUserCommands(program: Command, withContainer: WithContainer, input: SecretInput): void {
   const users = program.command('users').description('Manage end-user accounts');
@@ -42,4 +47,58 @@ export function registerUserCommands(program: Command, withContainer: WithContai
         );
       }),
     );
+
+  users
+    .command('reset-2fa')
+    .description(
+      'Support’s 2FA reset for someone who lost every way to sign in: removes their sign-in methods, recovery key, backup codes and backup method, ends their sessions, makes their next sign-in set up a new method, emails them and audits who did it and why',
+    )
+    .requiredOption('--email <email>', 'email address of the account')
+    .requiredOption('--reason <reason>', `why (kept in the account's audit log, which its owner reads), at most ${MAX_TEXT.reason} characters`)
+    .option('--by <name>', 'who is doing it (default: your operating-system user name)')
+    .action(async (opts: { email: string; reason: string; by?: string }) => {
+      // Checked before the store is opened: nothing is changed without an accountable reason and name.
+      const reason = auditText('--reason', opts.reason, MAX_TEXT.reason);
+      const by = auditText('--by', opts.by ?? osUserName(), MAX_TEXT.by);
+      await withContainer(async (c) => {
+        const account = await accountByEmail(c, opts.email);
+        const hadRecoverySet = (await c.stores.recoveryCodes.get(account.id)) !== null;
+        const removed = await c.twoFactorReset.bySupport(account, { reason, by });
+        console.log(
+          JSON.stringify(
+            {
+              id: account.id,
+              email: account.email,
+              factors_removed: removed.factorsRemoved,
+              recovery_codes_removed: hadRecoverySet,
+              backup_method_removed: removed.backupMethodRemoved,
+              sessions_ended: true,
+              enrolment_required: true,
+              by,
+              reason,
+            },
+            null,
+            2,
+          ),
+        );
+      });
+    });
+}
+
+/** Text for the audit log: trimmed, not empty, bounded, and one plain line (no control characters to forge lines with). */
+function auditText(option: string, value: string, max: number): string {
+  const text = value.trim();
+  if (text.length === 0) throw new Error(`${option} must not be empty.`);
+  if (text.length > max) throw new Error(`${option} must be at most ${max} characters (it has ${text.length}).`);
+  if (/[\p{Cc}\p{Cf}]/u.test(text)) throw new Error(`${option} must be one line of plain text (no control characters).`);
+  return text;
+}
+
+function osUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // Containers may run under a uid without a passwd entry.
+    throw new Error('Your operating-system user name is unknown here: say who you are with --by <name>.');
+  }
 }
