@@ -42,6 +42,8 @@ import { createSubscriptions, type Subscriptions } from './orgs/subscriptions.js
 import { createEmailVerification } from './accounts/email-verification.js';
 import { createAudit, type Audit } from './audit/audit.js';
 import { createBackupNotice } from './recovery/backup-notice.js';
+import { backupPhoneCheck, createBackupMethods, type BackupMethods } from './recovery/backup-methods.js';
+import type { BackupNotice } from './recovery/two-factor-reset.js';
 import { createTwoFactorReset, type TwoFactorReset } from './recovery/two-factor-reset.js';
 
 /** The name authenticator apps show above the code: the issuer's host. */
@@ -82,6 +84,10 @@ export interface Container {
   audit: Audit;
   /** Resetting 2FA: with the backup method and the emailed link, or by support (src/recovery/). */
   twoFactorReset: TwoFactorReset;
+  /** The backup method: its setup in the console, its code at sign-in (src/recovery/). */
+  backupMethods: BackupMethods;
+  /** Tells a backup destination (email or text) about a change to the account. */
+  backupNotice: BackupNotice;
   close(): Promise<void>;
 }
 
@@ -155,10 +161,12 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     const codes = createOneTimeCodes({ oneTime: stores.oneTime, hasher: codeHasher, clock });
     const passwordPolicy = createPasswordPolicy();
     const webauthn = webauthnFactor({ factors: stores.factors, oneTime: stores.oneTime, limits: factorLimits, box, issuer: config.issuer, rpName: 'Latchkey', clock });
+    const backupMethods = createBackupMethods({ store: stores.backupMethods, factors: stores.factors, codes, limits: factorLimits, mail: delivery.mail, phone: delivery.phone, clock });
+    const backupNotice = createBackupNotice({ mail: delivery.mail, phone: delivery.phone, clock, logger });
     const factorModules = [
       totpFactor({ factors: stores.factors, box, limits: factorLimits, issuerName: issuerName(config.issuer) }),
       webauthn,
-      phoneFactor({ factors: stores.factors, codes, limits: factorLimits, phone: delivery.phone }),
+      phoneFactor({ factors: stores.factors, codes, limits: factorLimits, phone: delivery.phone, checkNumber: backupPhoneCheck(stores.backupMethods) }),
       emailFactor({ factors: stores.factors, codes, limits: factorLimits, mail: delivery.mail }),
     ];
     const factorRegistry = createFactorRegistry({
@@ -177,7 +185,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       codeHasher,
       mail: delivery.mail,
       notifier,
-      backupNotice: createBackupNotice({ mail: delivery.mail, phone: delivery.phone, clock, logger }),
+      backupNotice,
       audit,
       clock,
     });
@@ -247,6 +255,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       subscriptions,
       audit,
       twoFactorReset,
+      backupMethods,
+      backupNotice,
       close: async () => {
         delivery.close();
         await stores.close();

@@ -76,6 +76,16 @@ export const messages = {
   access_denied: 'The sign-in was cancelled. Go back to the app if you want to try again.',
   invalid_token: 'This address is for apps, not for a browser. Go back to the app you were using.',
   protocol_error: "The app sent a request Latchkey cannot accept. Go back to the app and try again; if it happens again, tell the app's developer the error code below.",
+  // Backup method
+  backup_same_as_login_email:
+    "You can't use the same email address that you use to sign in. Use a phone number instead, or another email address (you can create one with a free provider such as Gmail or Outlook).",
+  backup_same_as_phone: 'This number is already a sign-in method of your account. Use an email address instead, or another phone number.',
+  backup_same_as_email_factor: 'This email address is already a sign-in method of your account. Use a phone number instead, or another email address.',
+  backup_kind_required: 'Choose Phone number or Email address.',
+  backup_channel_required: 'Choose how to receive the code: Text message or Phone call.',
+  backup_kind_unavailable: 'Codes cannot be sent this way right now. Choose the other option.',
+  backup_needs_2fa: 'Set up a sign-in method (two-factor authentication) first: a backup method is there to reset it.',
+  phone_is_backup: 'This number is your backup method. Use another phone number here, or change your backup method first.',
 } as const;
 
 export type MessageKey = keyof typeof messages;

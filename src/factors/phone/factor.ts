@@ -2,7 +2,7 @@ import { getCountries, getCountryCallingCode, parsePhoneNumberFromString, type C
 import type { PhoneSender } from '../../delivery/index.js';
 import { maskPhone } from '../../delivery/redact.js';
 import { AppError } from '../../errors.js';
-import type { FactorStore } from '../../store/ports.js';
+import type { Account, FactorStore } from '../../store/ports.js';
 import type { FactorLimits } from '../attempts.js';
 import { codeFactor, type CodeDestination } from '../code-factor.js';
 import type { FactorModule, FormInput } from '../factor.js';
@@ -29,8 +29,18 @@ export function toE164(country: string, number: string): string | null {
   return parsed?.isValid() ? parsed.number : null;
 }
 
-/** Text message or phone call to a number chosen with its country prefix (stored E.164). */
-export function phoneFactor(deps: { factors: FactorStore; codes: OneTimeCodes; limits: FactorLimits; phone: PhoneSender }): FactorModule {
+/**
+ * Text message or phone call to a number chosen with its country prefix (stored E.164).
+ * `checkNumber` may refuse a number (throwing the AppError the form shows) before any code is
+ * sent: the account's backup phone is never also a sign-in phone (recovery/backup-methods.ts).
+ */
+export function phoneFactor(deps: {
+  factors: FactorStore;
+  codes: OneTimeCodes;
+  limits: FactorLimits;
+  phone: PhoneSender;
+  checkNumber?: (account: Account, e164: string) => Promise<void>;
+}): FactorModule {
   const destination = (e164: string, channel: PhoneChannelChoice): CodeDestination => ({
     address: e164,
     method: channel,
@@ -41,9 +51,10 @@ export function phoneFactor(deps: { factors: FactorStore; codes: OneTimeCodes; l
       kind: 'phone',
       title: 'Text message or phone call',
       available: () => deps.phone.available,
-      async destinationFromForm(_env, input: FormInput) {
+      async destinationFromForm(env, input: FormInput) {
         const e164 = toE164(input.country ?? '', input.number ?? '');
         if (!e164) throw new AppError('invalid_phone', 400);
+        await deps.checkNumber?.(env.account, e164);
         return destination(e164, input.channel === 'voice' ? 'voice' : 'sms');
       },
       destinationOf: (factor) => destination(String(factor.data.e164), factor.data.channel === 'voice' ? 'voice' : 'sms'),
