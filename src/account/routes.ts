@@ -356,13 +356,14 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       await confirmPage(ctx, module, enrolment, shown);
       return;
     }
-    await sessions.save(first ? await issueRecovery(ctx, enrolments.clear(session), account, 'with the first sign-in method') : enrolments.clear(session));
     let detail = module.describe(added);
     if (enrolment.replaces) {
       const old = await factors.find(account.id, enrolment.replaces);
       if (old && (await factors.remove(account.id, old.id))) detail = `${detail}, replacing ${registry.module(old.kind)?.describe(old) ?? old.kind}`;
     }
+    // Audited before the recovery set it brings, so the activity page reads in the order it happened.
     await audit.record(account.id, 'factor.added', whereOf(ctx), detail);
+    await sessions.save(first ? await issueRecovery(ctx, enrolments.clear(session), account, 'with the first sign-in method') : enrolments.clear(session));
     recordChange(ctx, { event: 'factor-added', detail });
     ctx.status = 303;
     ctx.redirect(first ? '/account/security/recovery-codes' : `/account/security?done=${enrolment.replaces ? 'changed' : 'added'}`);
