@@ -45,6 +45,7 @@ import { createBackupNotice } from './recovery/backup-notice.js';
 import { backupPhoneCheck, createBackupMethods, type BackupMethods } from './recovery/backup-methods.js';
 import type { BackupNotice } from './recovery/two-factor-reset.js';
 import { createTwoFactorReset, type TwoFactorReset } from './recovery/two-factor-reset.js';
+import { createResetLinkCookie, type ResetLinkCookie } from './recovery/reset-link-cookie.js';
 
 /** The name authenticator apps show above the code: the issuer's host. */
 function issuerName(issuer: string): string {
@@ -84,6 +85,8 @@ export interface Container {
   audit: Audit;
   /** Resetting 2FA: with the backup method and the emailed link, or by support (src/recovery/). */
   twoFactorReset: TwoFactorReset;
+  /** Carries an opened 2FA reset link to the sign-in flow it starts. */
+  resetLink: ResetLinkCookie;
   /** The backup method: its setup in the console, its code at sign-in (src/recovery/). */
   backupMethods: BackupMethods;
   /** Tells a backup destination (email or text) about a change to the account. */
@@ -176,6 +179,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     });
     const notifier = createSecurityNotifier({ mail: delivery.mail, clock, logger });
     const audit = createAudit({ store: stores.audit, clock, logger });
+    const resetLink = createResetLinkCookie({ box, secure: https });
     const twoFactorReset = createTwoFactorReset({
       accounts: stores.accounts,
       factors: stores.factors,
@@ -248,6 +252,10 @@ export async function buildContainer(config: Config, options: ContainerOptions =
         signUp,
         subscriptions,
         emailVerification: createEmailVerification({ accounts: stores.accounts, codes, limits: factorLimits, mail: delivery.mail, logger }),
+        backupMethods,
+        twoFactorReset,
+        resetLink,
+        audit,
         clock,
         logger,
       }),
@@ -255,6 +263,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       subscriptions,
       audit,
       twoFactorReset,
+      resetLink,
       backupMethods,
       backupNotice,
       close: async () => {

@@ -65,6 +65,10 @@ export const messages = {
     'This link is for the owner of the subscription, and you are signed in with another account. Sign out, then open the link again and sign in as the owner.',
   invalid_subscription_name: 'Give the subscription a name of 1 to 100 characters (letters, digits, spaces and punctuation).',
   subscription_owner_unknown: 'There is no account with the email address {email}: create the owner\'s account first.',
+  // Resetting 2FA (recovery/two-factor-reset.ts).
+  two_factor_link_invalid:
+    'This link has expired or was already used: a link to set up 2-factor authentication again works once, for 30 minutes. Sign in, choose Authenticate a different way, then Use backup method to get a new one.',
+  two_factor_reset_password: 'The password is incorrect. Enter the password of the account this link was sent for.',
   // node-oidc-provider's protocol errors, as a person who followed an app's link sees them.
   invalid_redirect_uri:
     "The app asked Latchkey to send you back to an address it has not registered. The app's developer must register this address. Until then, go back to the app; you cannot sign in through it.",
@@ -86,6 +90,7 @@ export const messages = {
   backup_kind_unavailable: 'Codes cannot be sent this way right now. Choose the other option.',
   backup_needs_2fa: 'Set up a sign-in method (two-factor authentication) first: a backup method is there to reset it.',
   phone_is_backup: 'This number is your backup method. Use another phone number here, or change your backup method first.',
+  backup_form_invalid: 'Fill in each field of the form once, then select Continue again.',
 } as const;
 
 export type MessageKey = keyof typeof messages;
@@ -104,6 +109,7 @@ const headings: Partial<Record<MessageKey, string>> = {
   method_not_allowed: 'This page cannot do that',
   interaction_expired: 'This sign-in has expired',
   reset_link_invalid: 'This link has expired',
+  two_factor_link_invalid: 'This link has expired',
   device_expired: 'This device sign-in has expired',
   logout_expired: 'This sign-out has expired',
   server_error: 'Something went wrong',

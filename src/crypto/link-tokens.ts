@@ -11,6 +11,8 @@ export interface LinkTokens {
   issue(accountId: string): Promise<string>;
   /** The account a well-formed token names while its own date says it may still work; uses nothing up. */
   read(token: string): { accountId: string } | null;
+  /** Whether the token is still the account's live link (uses nothing up). */
+  live(token: string): Promise<boolean>;
   /** Uses the token up: true for exactly one caller, while it is the account's latest and unexpired. */
   redeem(token: string): Promise<boolean>;
 }
@@ -46,6 +48,12 @@ export function createLinkTokens(deps: { purpose: string; ttlMs: number; oneTime
     read(token) {
       const parsed = parse(token);
       return parsed && { accountId: parsed.accountId };
+    },
+    async live(token) {
+      const parsed = parse(token);
+      if (!parsed) return false;
+      const key = keyOf(parsed.accountId);
+      return oneTime.peek(key, digestOf(key, parsed.issued, parsed.secret), clock.now());
     },
     async redeem(token) {
       const parsed = parse(token);

@@ -24,6 +24,8 @@ export interface Proof {
   backedUp?: boolean;
   /** Epoch ms when it was proven. */
   at: number;
+  /** What it was made for; absent means signing in. A 'reset_2fa' proof never counts toward signing in (flow.ts). */
+  purpose?: 'sign_in' | 'reset_2fa';
 }
 
 export type Acr = (typeof ACR)[keyof typeof ACR];

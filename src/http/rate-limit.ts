@@ -4,7 +4,7 @@ import { AppError } from '../errors.js';
 import type { CounterStore } from '../store/ports.js';
 
 /** Browser-facing endpoints that anyone may call without credentials, and that create state (sessions, interactions). */
-const ANONYMOUS_PATHS = /^\/(auth|device|session\/end|interaction|password)(\/|$)/;
+const ANONYMOUS_PATHS = /^\/(auth|device|session\/end|interaction|password|reset-2fa)(\/|$)/;
 
 const WINDOW_MS = 60_000;
 

@@ -38,7 +38,12 @@ import type { SecurityNotifier } from '../accounts/security-notifier.js';
 import type { Subscriptions } from '../orgs/subscriptions.js';
 import { LOW_CODES, type RecoverySecrets } from '../factors/recovery/recovery-codes.js';
 import { recoveryCodesView, sendRecoveryFile } from './recovery-page.js';
-import { recoveryOffered, type RecoveryMethod } from './flow.js';
+import { recoveryOffered, startTwoFactorReset, type RecoveryMethod } from './flow.js';
+import { createResetSteps, RESET_ACTIONS, type SignInBackupMethods } from './reset-steps.js';
+import type { TwoFactorReset } from '../recovery/two-factor-reset.js';
+import type { ResetLinkCookie } from '../recovery/reset-link-cookie.js';
+import { whereOf, type Audit } from '../audit/audit.js';
+import { CONSOLE_CLIENT_ID } from '../account/console-client.js';
 
 const RECOVERY_TITLES: Record<RecoveryMethod, string> = { recovery_key: 'Use recovery key', backup_code: 'Use a backup code' };
 const RECOVERY_METHODS: readonly RecoveryMethod[] = ['recovery_key', 'backup_code'];
@@ -66,6 +71,7 @@ export const ACTION_STEPS = {
   recovery: 'recovery',
   'recovery-notice': 'recovery_notice',
   'recovery-codes': 'show_recovery_codes',
+  ...RESET_ACTIONS,
 } as const satisfies Record<string, Step>;
 export type Action = keyof typeof ACTION_STEPS;
 
@@ -125,6 +131,13 @@ export function createSignInDispatcher(deps: {
   signUp: SignUp;
   /** The emailed code an account with an unverified address answers first (step verify_email). */
   emailVerification: EmailVerification;
+  /** "Use backup method" (recovery/backup-methods.ts). */
+  backupMethods: SignInBackupMethods;
+  /** The emailed link and the reset it leads to (recovery/two-factor-reset.ts). */
+  twoFactorReset: TwoFactorReset;
+  /** Carries an opened reset link to the flow it starts. */
+  resetLink: ResetLinkCookie;
+  audit: Audit;
   clock: Clock;
   logger: Pick<Logger, 'info' | 'warn'>;
 }): SignInDispatcher {
@@ -155,6 +168,8 @@ export function createSignInDispatcher(deps: {
         emailVerified: account.emailVerified,
         offerJoin: deps.subscriptions !== undefined,
         recovery: recovery ? await recovery.remaining(account.id) : undefined,
+        backupMethod: enrolled.length > 0 && (await deps.backupMethods.get(account.id)) !== null,
+        enrolmentRequired: account.enrolmentRequired === true,
       },
     };
   };
@@ -189,6 +204,14 @@ export function createSignInDispatcher(deps: {
     });
     if (required.kind === 'unsatisfiable') return { ...startSignIn(interaction.uid, undefined), step: 'unmet' };
     const requiredLevel = required.kind === 'level' ? required.acr : undefined;
+    // An opened 2FA reset link starts the console sign-in it sent the browser to.
+    const resetToken = interaction.params.client_id === CONSOLE_CLIENT_ID ? deps.resetLink.take(ctx) : null;
+    const resetAccount = resetToken ? await deps.twoFactorReset.check(resetToken) : null;
+    if (resetToken && resetAccount) {
+      const state = pending.seal(startTwoFactorReset(interaction.uid, resetAccount.id, requiredLevel), { resetToken });
+      await saveFlowState(interaction as never, state);
+      return state;
+    }
     const reasons = interaction.prompt.reasons;
     const accountId = interaction.session?.accountId;
     const stepUpOnly = accountId && requiredLevel && reasons.every((r) => r === 'acr_unmet');
@@ -211,6 +234,8 @@ export function createSignInDispatcher(deps: {
    * the step without a pending secret and are shown on its page.
    */
   async function enter(ctx: Context, state: FlowState, account: Account): Promise<FlowState> {
+    const entered = await resetSteps.enter(ctx, state, account);
+    if (entered) return entered;
     // The pending marks the code as sent: a reload of the page never sends another.
     if (state.step === 'verify_email' && !state.pending) {
       await deps.emailVerification.sendCode(account, ctx.ip);
@@ -229,7 +254,7 @@ export function createSignInDispatcher(deps: {
       if (!recovery) return state;
       const secrets = recovery.generate();
       await recovery.install(account.id, secrets, clock.now());
-      logger.info({ event: 'recovery_codes.issued', accountId: account.id, ip: ctx.ip, during: 'sign-in' });
+      await deps.audit.record(account.id, 'recovery_codes.issued', whereOf(ctx), 'while signing in');
       return pending.seal(state, { ...secrets });
     }
     // Methods with nothing to type first (an app's seed, a WebAuthn creation challenge) start at once.
@@ -244,6 +269,11 @@ export function createSignInDispatcher(deps: {
     const base = { uid, csrf: csrf.token(ctx, uid), clientName: await clientName(interaction.params.client_id), error: error?.text };
     ctx.status = error?.status ?? 200;
     ctx.type = 'html';
+    if (state.step === 'password' && state.purpose === 'reset_2fa') {
+      const account = await accountOf(state);
+      ctx.body = views.render('login', { title: 'Set up 2-factor authentication again', ...base, reset: true, email: account.email, ...extra });
+      return;
+    }
     if (state.step === 'password') {
       const hint = typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : undefined;
       const passkey = deps.passkeys && state.pending ? pending.open(state) : undefined;
@@ -274,6 +304,11 @@ export function createSignInDispatcher(deps: {
       return;
     }
     const account = await accountOf(state);
+    const resetPage = await resetSteps.view(state, account);
+    if (resetPage) {
+      ctx.body = views.render(resetPage.page, { ...base, ...resetPage.data, title: String(resetPage.data.title) });
+      return;
+    }
     const { factors } = await factsFor(account);
     const env = envFor(ctx, account);
     switch (state.step) {
@@ -317,6 +352,8 @@ export function createSignInDispatcher(deps: {
             title: RECOVERY_TITLES[method],
             description: method === 'recovery_key' ? 'The long key you saved when you turned on two-factor authentication' : `${facts.recovery!.codes} left`,
           })),
+          // Shown with or without one: without, the next page says "No backup method set up".
+          backupMethod: facts.factors.length > 0,
         });
         return;
       }
@@ -347,13 +384,21 @@ export function createSignInDispatcher(deps: {
           ...recoveryCodesView(secrets),
           action: `/interaction/${uid}/recovery-codes`,
           finish: 'Enable Two Factor',
+          backupHint: (await deps.backupMethods.get(account.id)) === null,
         });
         return;
       }
       case 'enrol_required': {
         const kinds = enrollableFor(state.requiredAcr, { factors: [], enrollable: registry.enrollable() });
+        const resetting = state.purpose === 'reset_2fa';
         ctx.body = views.render('enrol-choose', {
-          title: 'Protect your account',
+          title: resetting ? 'Set up 2-factor authentication again' : 'Protect your account',
+          heading: resetting ? 'Set up 2-factor authentication again' : 'Protect your account',
+          intro: resetting
+            ? 'Choose the method to use from now on, on the same device or a new one. Your old methods are removed once the new one works.'
+            : account.enrolmentRequired
+              ? 'Two-factor authentication was reset on your account. Choose a method to set it up again: you will use it with your password from now on.'
+              : undefined,
           ...base,
           kinds: kinds.map((kind) => ({ kind, title: registry.module(kind)!.title, hint: KIND_HINTS[kind] })),
         });
@@ -385,7 +430,7 @@ export function createSignInDispatcher(deps: {
   async function settle(ctx: Context, interaction: Interaction, state: FlowState) {
     if (state.step === 'done') {
       const login = loginResult(state);
-      logger.info({ event: 'signin.completed', accountId: login.accountId, amr: login.amr, acr: login.acr, ip: ctx.ip });
+      await deps.audit.record(login.accountId, 'signin.completed', whereOf(ctx), `to ${await clientName(interaction.params.client_id)} with ${login.amr.join(', ')}`);
       // prompt=create is answered by this flow whichever way it ended (created, or signed in instead).
       const result = promptsCreate(interaction.params) ? { login, create: {} } : { login };
       const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
@@ -430,10 +475,56 @@ export function createSignInDispatcher(deps: {
     await settle(ctx, interaction, transition(state, event, facts));
   }
 
+  const resetSteps = createResetSteps<Interaction>(
+    { backupMethods: deps.backupMethods, reset: deps.twoFactorReset, audit: deps.audit },
+    {
+      pending,
+      accountOf,
+      formInput: (ctx) => formInput(ctx),
+      move,
+      async saveAndShow(ctx, interaction, state) {
+        await saveFlowState(interaction as never, state);
+        ctx.status = 303;
+        ctx.redirect(`/interaction/${interaction.uid}`);
+      },
+      async renderError(ctx, interaction, state, caught) {
+        const error = asStepError(caught);
+        if (!error) throw caught;
+        await render(ctx, interaction, state, error);
+      },
+    },
+  );
+
+  /**
+   * The reset link's password step: the link's account only (the email field is not read),
+   * throttled like every sign-in; the link is used up only once the password is right, so
+   * a typo does not burn it, and exactly one request uses it.
+   */
+  async function resetPassword(ctx: Context, interaction: Interaction, state: FlowState, password: string) {
+    const account = await accountOf(state);
+    const token = pending.open(state)?.resetToken;
+    if (typeof token !== 'string') throw new AppError('interaction_expired', 400);
+    const result = await passwords.verify({ email: account.email, password, clientIp: ctx.ip, deviceId: deviceCookie.deviceFor(ctx, account.email) });
+    if (!result.ok) {
+      const error =
+        result.reason === 'throttled'
+          ? { status: 429, text: message('throttled', { minutes: String(Math.max(1, Math.ceil((result.retryAt - clock.now()) / 60_000))) }) }
+          : { status: 401, text: message('two_factor_reset_password') };
+      await render(ctx, interaction, state, error);
+      return;
+    }
+    if (result.account.id !== account.id || !(await deps.twoFactorReset.redeem(token))) throw new AppError('two_factor_link_invalid', 400);
+    deviceCookie.remember(ctx, account.email);
+    const proof: Proof = { method: 'pwd', at: clock.now() };
+    await move(ctx, interaction, state, { type: 'password_verified', accountId: account.id, proof }, result.account);
+  }
+
   const handlers: Record<Action, (ctx: Context, interaction: Interaction, state: FlowState) => Promise<void>> = {
+    ...resetSteps.handlers,
     async login(ctx, interaction, state) {
       const parsed = loginForm.safeParse(ctx.request.body ?? {});
       if (!parsed.success) throw new AppError('bad_request', 400);
+      if (state.purpose === 'reset_2fa') return resetPassword(ctx, interaction, state, parsed.data.password);
       const { email, password } = parsed.data;
       const result = await passwords.verify({ email, password, clientIp: ctx.ip, deviceId: deviceCookie.deviceFor(ctx, email) });
       if (!result.ok) {
@@ -513,7 +604,7 @@ export function createSignInDispatcher(deps: {
         const error = asStepError(caught);
         if (!error) throw caught;
         if (caught instanceof AppError && (caught.code === 'wrong_code' || caught.code === 'webauthn_failed')) {
-          logger.info({ event: 'factor.failed', accountId: account.id, factorId: factor.id, kind: factor.kind, ip: ctx.ip });
+          await deps.audit.record(account.id, 'factor.failed', whereOf(ctx), module.describe(factor));
         }
         let shown = state;
         if (factor.kind === 'webauthn') {
@@ -530,6 +621,7 @@ export function createSignInDispatcher(deps: {
       const input = formInput(ctx);
       const account = await accountOf(state);
       const { facts } = await factsFor(account);
+      if (input.recovery === 'backup_method') return settle(ctx, interaction, transition(state, { type: 'backup_chosen' }, facts));
       const method = RECOVERY_METHODS.find((m) => m === input.recovery);
       if (method) {
         if (!recoveryOffered(method, facts)) throw new AppError('bad_request', 400);
@@ -571,8 +663,15 @@ export function createSignInDispatcher(deps: {
         const open = pending.open(state);
         if (input.action !== 'finish' || !open) throw new AppError('bad_request', 400);
         const { factor, proof } = await module.finishEnrolment(env, open, input);
-        logger.info({ event: 'factor.added', accountId: account.id, factorId: factor.id, kind: factor.kind, ip: ctx.ip, during: 'sign-in' });
-        await notifyFactorAdded(account, module.describe(factor), ctx);
+        const described = module.describe(factor);
+        await deps.audit.record(account.id, 'factor.added', whereOf(ctx), `${described} (while signing in)`);
+        if (state.purpose === 'reset_2fa') {
+          // The old factors go only now that the new one works: the reset never leaves 2FA off.
+          await deps.twoFactorReset.complete(account, factor, described, whereOf(ctx));
+        } else {
+          if (account.enrolmentRequired) await accounts.setEnrolmentRequired(account.id, false);
+          await notifyFactorAdded(account, described, ctx);
+        }
         await move(ctx, interaction, state, { type: 'enrol_finished', proof }, account);
       } catch (caught) {
         const error = asStepError(caught);
@@ -596,14 +695,14 @@ export function createSignInDispatcher(deps: {
       if (!recovery || !method) throw new AppError('interaction_expired', 400);
       try {
         const { proof, remaining } = await recovery.verify(account.id, method, input.code ?? '', clock.now());
-        logger.info({ event: 'factor.recovery_used', accountId: account.id, method, remaining, ip: ctx.ip });
+        await deps.audit.record(account.id, 'factor.recovery_used', whereOf(ctx), method === 'recovery_key' ? 'recovery key' : `backup code (${remaining} left)`);
         const detail = method === 'recovery_key' ? 'your recovery key (make a new one now)' : `a backup code (${remaining} left${remaining <= LOW_CODES ? ': make new ones soon' : ''})`;
         await deps.notifier.notify(account, 'recovery-code-used', detail, { ip: ctx.ip, userAgent: ctx.get('user-agent') });
         await move(ctx, interaction, state, { type: 'factor_verified', proof }, account);
       } catch (caught) {
         const error = asStepError(caught);
         if (!error) throw caught;
-        if (caught instanceof AppError && caught.code === 'wrong_recovery_code') logger.info({ event: 'factor.failed', accountId: account.id, kind: method, ip: ctx.ip });
+        if (caught instanceof AppError && caught.code === 'wrong_recovery_code') await deps.audit.record(account.id, 'factor.failed', whereOf(ctx), method === 'recovery_key' ? 'recovery key' : 'backup code');
         await render(ctx, interaction, state, error);
       }
     },

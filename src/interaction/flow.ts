@@ -28,6 +28,13 @@ export const STEPS = [
   'recovery',
   // After signing in with one: how many backup codes are left (or that the key is used up).
   'recovery_notice',
+  // "Use backup method": a code to the backup phone or email, then the 2FA reset offer
+  // ("Remove the device and add new one" → "Send 2-factor authentication email" → sent).
+  'backup_method',
+  'no_backup_method',
+  'reset_offer',
+  'reset_email',
+  'reset_sent',
   // Create account: the form, the emailed code, "already in use" (sign-up.ts).
   'signup',
   'signup_code',
@@ -46,13 +53,18 @@ const proofSchema = z.object({
   userVerified: z.boolean().optional(),
   backedUp: z.boolean().optional(),
   at: z.number(),
+  purpose: z.enum(['sign_in', 'reset_2fa']).optional(),
 });
 
 /** The flow state as stored; parsed on every read, so a tampered or stale record is refused. */
 export const flowStateSchema = z.object({
   v: z.literal(1),
   uid: z.string(),
-  purpose: z.literal('sign_in'),
+  /**
+   * Fixed when the flow starts: signing in, or setting up 2FA again from the emailed reset
+   * link (the password again, then a new factor: recovery/two-factor-reset.ts).
+   */
+  purpose: z.enum(['sign_in', 'reset_2fa']),
   accountId: z.string().optional(),
   step: z.enum(STEPS),
   proofs: z.array(proofSchema),
@@ -90,6 +102,10 @@ export interface FlowFacts {
   recovery?: { codes: number; key: boolean };
   /** Whether a new account is offered to join a subscription before it continues. */
   offerJoin?: boolean;
+  /** Whether the account has a backup method ("Use backup method"). */
+  backupMethod?: boolean;
+  /** Support reset the account's 2FA: it sets up a factor before the sign-in finishes. */
+  enrolmentRequired?: boolean;
 }
 
 export type FlowEvent =
@@ -112,6 +128,14 @@ export type FlowEvent =
   | { type: 'recovery_codes_saved' }
   /** Continue from the notice after a recovery sign-in. */
   | { type: 'notice_seen' }
+  /** "Use backup method" on "Authenticate a different way". */
+  | { type: 'backup_chosen' }
+  /** The backup method's code was right: a proof for the 2FA reset, never for signing in. */
+  | { type: 'backup_verified'; proof: Proof }
+  /** "Remove the device and add new one". */
+  | { type: 'reset_chosen' }
+  /** "Send 2-factor authentication email": the link went to the login address. */
+  | { type: 'reset_email_sent' }
   /** "Create account" on the sign-in page. */
   | { type: 'signup_started' }
   /** The form was accepted and a code sent (the pending sign-up is sealed in the new step). */
@@ -139,6 +163,14 @@ export function startSignIn(uid: string, requiredAcr: Acr | undefined): FlowStat
   return { v: 1, uid, purpose: 'sign_in', step: 'password', proofs: [], requiredAcr };
 }
 
+/**
+ * Setting up 2FA again from the emailed link: the link's account, its password again (the
+ * link itself is used up only once the password is right), then a new factor.
+ */
+export function startTwoFactorReset(uid: string, accountId: string, requiredAcr: Acr | undefined): FlowState {
+  return { v: 1, uid, purpose: 'reset_2fa', step: 'password', accountId, proofs: [], requiredAcr };
+}
+
 /** A new sign-in that starts at "Create account" (prompt=create). */
 export function startSignUp(uid: string, requiredAcr: Acr | undefined): FlowState {
   return { ...startSignIn(uid, requiredAcr), step: 'signup' };
@@ -162,9 +194,10 @@ const PHISHING_RESISTANT: readonly FactorKind[] = ['webauthn'];
  * ends in `unmet`.
  */
 function advance(state: FlowState, facts: FlowFacts): FlowState {
-  const { acr } = assurance(state.proofs);
+  const { acr } = assurance(signInProofs(state));
   const required = state.requiredAcr;
-  const enough = meets(acr, required) && (facts.factors.length === 0 || meets(acr, ACR.multiFactor));
+  const mustEnrol = facts.factors.length === 0 && facts.enrolmentRequired === true;
+  const enough = meets(acr, required) && (facts.factors.length === 0 || meets(acr, ACR.multiFactor)) && !mustEnrol;
   const base = { ...state, factorId: undefined, enrolKind: undefined, recoveryMethod: undefined, pending: undefined };
   if (enough) return { ...base, step: 'done' };
   const usable = facts.factors.filter((f) => f.usable !== false);
@@ -184,6 +217,14 @@ function advance(state: FlowState, facts: FlowFacts): FlowState {
   return { ...base, step: 'unmet' };
 }
 
+/**
+ * The proofs that count toward signing in. Security rule "a proof made for another purpose
+ * never counts as signing in": the backup method's code only opens the 2FA reset.
+ */
+export function signInProofs(state: Pick<FlowState, 'proofs'>): FlowState['proofs'] {
+  return state.proofs.filter((p) => p.purpose !== 'reset_2fa');
+}
+
 /** Whether the account has this recovery method left to use. */
 export function recoveryOffered(method: RecoveryMethod, facts: FlowFacts): boolean {
   return method === 'backup_code' ? (facts.recovery?.codes ?? 0) > 0 : facts.recovery?.key === true;
@@ -197,6 +238,13 @@ export function enrollableFor(required: Acr | undefined, facts: FlowFacts): Fact
 export function transition(state: FlowState, event: FlowEvent, facts: FlowFacts): FlowState {
   switch (state.step) {
     case 'password':
+      // The reset link's flow: the password again, then a new factor whatever the account has now.
+      if (state.purpose === 'reset_2fa') {
+        if (event.type === 'password_verified' && event.accountId === state.accountId) {
+          return { ...state, step: 'enrol_required', proofs: [event.proof], pending: undefined };
+        }
+        break;
+      }
       if (event.type === 'password_verified' || event.type === 'passkey_verified') {
         const signedIn = { ...state, accountId: event.accountId, proofs: [event.proof] };
         if (facts.emailVerified === false) return { ...signedIn, step: 'verify_email', factorId: undefined, enrolKind: undefined, pending: undefined };
@@ -220,6 +268,31 @@ export function transition(state: FlowState, event: FlowEvent, facts: FlowFacts)
       if (event.type === 'recovery_chosen' && recoveryOffered(event.method, facts)) {
         return { ...state, step: 'recovery', recoveryMethod: event.method, factorId: undefined, pending: undefined };
       }
+      // Offered to every account with 2FA on: without a backup method the page says so.
+      if (event.type === 'backup_chosen' && facts.factors.length > 0) {
+        return { ...state, step: facts.backupMethod ? 'backup_method' : 'no_backup_method', factorId: undefined, pending: undefined };
+      }
+      break;
+    case 'backup_method':
+      if (event.type === 'backup_verified' && event.proof.purpose === 'reset_2fa') {
+        return { ...state, step: 'reset_offer', proofs: [...state.proofs, event.proof], pending: undefined };
+      }
+      if (event.type === 'choose_other') return { ...state, step: 'choose_factor', pending: undefined };
+      break;
+    case 'no_backup_method':
+      if (event.type === 'choose_other') return { ...state, step: 'choose_factor', pending: undefined };
+      break;
+    case 'reset_offer':
+      if (event.type === 'reset_chosen') return { ...state, step: 'reset_email', pending: undefined };
+      if (event.type === 'choose_other') return { ...state, step: 'choose_factor', pending: undefined };
+      break;
+    case 'reset_email':
+      if (event.type === 'reset_email_sent') return { ...state, step: 'reset_sent', pending: undefined };
+      if (event.type === 'choose_other') return { ...state, step: 'choose_factor', pending: undefined };
+      break;
+    case 'reset_sent':
+      // "Send it again" stays here (a new link replaces the old one).
+      if (event.type === 'reset_email_sent') return { ...state, pending: undefined };
       break;
     case 'recovery':
       if (event.type === 'factor_verified' && event.proof.method === state.recoveryMethod) {
@@ -278,6 +351,6 @@ export function transition(state: FlowState, event: FlowEvent, facts: FlowFacts)
 /** The login result for node-oidc-provider; only a finished flow has one. */
 export function loginResult(state: FlowState): { accountId: string; amr: string[]; acr: string } {
   if (state.step !== 'done' || !state.accountId) throw new Error(`The flow is not finished (step ${state.step})`);
-  const { amr, acr } = assurance(state.proofs);
+  const { amr, acr } = assurance(signInProofs(state));
   return { accountId: state.accountId, amr, acr };
 }

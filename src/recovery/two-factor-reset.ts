@@ -21,7 +21,7 @@ export interface TwoFactorReset {
    * to the login address. The caller has checked the password and the backup code.
    */
   sendLink(account: Account, where: AuditWhere): Promise<void>;
-  /** The account a link is for while it looks usable (well-formed, not expired, account active); uses nothing up. */
+  /** The account a link is for while it works (the latest, unused and unexpired; account active); uses nothing up. */
   check(token: string): Promise<Account | null>;
   /** Uses the link up: true for exactly one caller (atomic), while it is the latest and unexpired. */
   redeem(token: string): Promise<boolean>;
@@ -84,7 +84,7 @@ export function createTwoFactorReset(deps: {
 
     async check(token) {
       const parsed = links.read(token);
-      const account = parsed && (await accounts.findById(parsed.accountId));
+      const account = parsed && (await links.live(token)) && (await accounts.findById(parsed.accountId));
       return account && !account.disabled ? account : null;
     },
 

@@ -176,6 +176,8 @@ export interface OneTimeStore {
    * (attempts are limited by the caller, with CounterStore.reserve).
    */
   take(key: string, digest: string, nowMs?: number): Promise<boolean>;
+  /** Read only: whether a live value under `key` equals `digest` (a link that still works; uses nothing up). */
+  peek(key: string, digest: string, nowMs?: number): Promise<boolean>;
   /** Set-if-absent: true for the one caller that marked `key` used for `ttlMs`, false while it holds any live value. */
   claim(key: string, ttlMs: number, nowMs?: number): Promise<boolean>;
   delete(key: string): Promise<void>;

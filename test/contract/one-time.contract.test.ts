@@ -19,6 +19,21 @@ describeBackends(backends, (stores) => {
       expect(await oneTime.take(newKey(), digest, now)).toBe(false);
     });
 
+    test('peek tells a live value with this digest apart, and uses nothing up', async () => {
+      const { oneTime } = stores();
+      const [key, digest, now] = [newKey(), newDigest(), Date.now()];
+      expect(await oneTime.peek(key, digest, now)).toBe(false);
+      await oneTime.put(key, digest, MINUTE, now);
+      expect(await oneTime.peek(key, digest, now)).toBe(true);
+      expect(await oneTime.peek(key, newDigest(), now)).toBe(false);
+      expect(await oneTime.peek(key, digest, now + MINUTE)).toBe(false);
+      expect(await oneTime.take(key, digest, now)).toBe(true);
+      expect(await oneTime.peek(key, digest, now)).toBe(false);
+      // A claim holds no digest: nothing matches it.
+      await oneTime.claim(key, MINUTE, now);
+      expect(await oneTime.peek(key, digest, now)).toBe(false);
+    });
+
     test('a wrong digest is refused and leaves the value in place', async () => {
       const { oneTime } = stores();
       const [key, digest, now] = [newKey(), newDigest(), Date.now()];

@@ -117,3 +117,48 @@ export async function returnToApp(browser: Browser, page: Landing): Promise<URL>
   if (!landing.location) throw new Error(`Expected a redirect to the app, got ${landing.status}:\n${landing.text}`);
   return new URL(landing.location);
 }
+
+/** From the factor step: "Authenticate a different way", then "Use backup method" (the code page, or "No backup method set up"). */
+export async function useBackupMethod(browser: Browser, page: Page): Promise<Landing> {
+  const { action, csrf } = formWith(page, '/factor', 'other');
+  const list = await browser.submit(action, { _csrf: csrf, action: 'other' });
+  const item = [...list.text.matchAll(/<form[^>]*action="([^"]*\/choose)"[^>]*>([\s\S]*?)<\/form>/g)].find((m) => m[2]!.includes('value="backup_method"'));
+  if (!item) throw new Error(`No "Use backup method" in:\n${list.text}`);
+  expect(item[2]).toContain('Use backup method');
+  return browser.submit(item[1]!, { _csrf: inputValue(item[2]!, '_csrf')!, recovery: 'backup_method' });
+}
+
+/** Answers "Use backup method" with the code sent to the backup phone or email. */
+export async function submitBackupCode(browser: Browser, page: Page, code: string): Promise<Landing> {
+  const form = formWith(page, '/backup', 'verify');
+  return browser.submit(form.action, { _csrf: form.csrf, action: 'verify', code });
+}
+
+/** After the backup code: "Remove the device and add new one", then "Send 2-factor authentication email". */
+export async function sendTwoFactorResetEmail(browser: Browser, page: Page): Promise<Landing> {
+  expect(page.text).toContain('Remove the device and add new one');
+  const offer = formWith(page, '/reset-offer', 'reset');
+  const confirm = await browser.submit(offer.action, { _csrf: offer.csrf, action: 'reset' });
+  expect(confirm.text).toContain('Send 2-factor authentication email');
+  const send = formWith(confirm, '/reset-email', 'send');
+  return browser.submit(send.action, { _csrf: send.csrf, action: 'send' });
+}
+
+/** Opens the emailed reset link in `browser`: lands on its password page. */
+export async function openResetLink(browser: Browser, link: string): Promise<Landing> {
+  const page = await browser.follow(link);
+  if (page.status === 200) expect(page.text).toContain('Set up 2-factor authentication again');
+  return page;
+}
+
+/** The reset link's password page (the email is the link's account; only the password is read). */
+export async function submitResetPassword(browser: Browser, page: Page, password = TEST_PASSWORD): Promise<Landing> {
+  return browser.submit(formAction(page.text, '/login'), { _csrf: csrfOf(page), password });
+}
+
+/** On "Set up 2-factor authentication again" (the reset) or "Protect your account": picks the method whose button contains `title`. */
+export async function chooseNewMethod(browser: Browser, page: Page, title: string): Promise<Landing> {
+  const item = [...page.text.matchAll(/<form[^>]*action="([^"]*\/enrol-choose)"[^>]*>([\s\S]*?)<\/form>/g)].find((m) => m[2]!.includes(title));
+  if (!item) throw new Error(`No method "${title}" in:\n${page.text}`);
+  return browser.submit(item[1]!, { _csrf: inputValue(item[2]!, '_csrf')!, kind: inputValue(item[2]!, 'kind')! });
+}

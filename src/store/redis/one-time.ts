@@ -53,6 +53,11 @@ export function redisOneTimeStore(redis: RedisConnection, keyPrefix: string): On
       assertDigest(digest);
       return redis.run(async (c) => (await TAKE(c, [key(name)], [digest, nowOf(nowMs)])) === 1);
     },
+    async peek(name, digest, nowMs) {
+      assertDigest(digest);
+      const [stored, expiresAt] = await redis.run((c) => c.hmget(key(name), 'digest', 'expiresAt'));
+      return stored === digest && expiresAt !== null && Number(expiresAt) > nowOf(nowMs);
+    },
     async claim(name, ttlMs, nowMs) {
       const ttl = ttlOf(ttlMs);
       const now = nowOf(nowMs);

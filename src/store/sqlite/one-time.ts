@@ -46,6 +46,11 @@ export function sqliteOneTimeStore(db: SqliteDatabase): OneTimeStore {
       assertDigest(digest);
       return take.immediate(key, digest, nowOf(nowMs));
     },
+    async peek(key, digest, nowMs) {
+      assertDigest(digest);
+      const row = select.get(key);
+      return Boolean(row && row.digest !== null && row.expires_at > nowOf(nowMs) && sameDigest(row.digest, digest));
+    },
     async claim(key, ttlMs, nowMs) {
       const now = nowOf(nowMs);
       return claim.run({ key, now, expiresAt: now + ttlOf(ttlMs) }).changes === 1;
