@@ -15,6 +15,7 @@ import { passwordRoutes } from './interaction/password-routes.js';
 import { createConsoleKit } from './account/console.js';
 import { activityRoutes } from './account/activity-routes.js';
 import { accountRoutes } from './account/routes.js';
+import { backupRoutes, PAGE_EXTRAS } from './account/backup-routes.js';
 import { subscriptionRoutes } from './orgs/routes.js';
 
 /** Builds the HTTP application from a container: middleware order, routers, then the provider. No I/O. */
@@ -47,6 +48,8 @@ export function buildApp(c: Container): Koa {
     registry: c.factorRegistry,
     notifier: c.notifier,
   });
+  // The security page has a section of the backup router's: what it left in ctx.state joins the page's data.
+  const accountKit = { ...consoleKit, render: ((ctx, page, data, status) => consoleKit.render(ctx, page, { ...(ctx.state[PAGE_EXTRAS] as object | undefined), ...data }, status)) satisfies typeof consoleKit.render };
   const routers = [
     healthRoutes(c.stores),
     assetRoutes(VIEWS_DIR),
@@ -58,6 +61,16 @@ export function buildApp(c: Container): Koa {
       signIn: c.signInFlow,
     }),
     passwordRoutes({ views: c.views, csrf: c.csrf, reset: c.passwordReset }),
+    // Before accountRoutes: it adds the backup method's section to /account/security.
+    backupRoutes({
+      box: c.box,
+      clock: c.clock,
+      registry: c.factorRegistry,
+      backupMethods: c.backupMethods,
+      backupNotice: c.backupNotice,
+      audit: c.audit,
+      console: consoleKit,
+    }),
     accountRoutes({
       provider: c.provider,
       csrf: c.csrf,
@@ -69,7 +82,7 @@ export function buildApp(c: Container): Koa {
       factors: c.stores.factors,
       registry: c.factorRegistry,
       audit: c.audit,
-      console: consoleKit,
+      console: accountKit,
     }),
     activityRoutes({ audit: c.audit, console: consoleKit }),
     subscriptionRoutes({ csrf: c.csrf, console: consoleKit, subscriptions: c.subscriptions }),

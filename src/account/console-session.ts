@@ -29,6 +29,8 @@ export interface ConsoleSession {
   enrolment?: string;
   /** A recovery key and backup codes just made, sealed, shown until acknowledged (routes.ts); absent when none. */
   recoveryCodes?: string;
+  /** A backup method being set up, sealed (account/backup-routes.ts); absent when none. */
+  backupSetup?: string;
 }
 
 export type NewConsoleSession = Omit<ConsoleSession, 'id' | 'createdAt'>;
@@ -93,6 +95,7 @@ export function createConsoleSessions(deps: {
       createdAt: p.createdAt,
       enrolment: typeof p.enrolment === 'string' ? p.enrolment : undefined,
       recoveryCodes: typeof p.recoveryCodes === 'string' ? p.recoveryCodes : undefined,
+      backupSetup: typeof p.backupSetup === 'string' ? p.backupSetup : undefined,
     };
   };
 

@@ -71,6 +71,9 @@ export async function notifications(app: TestApp, to: string): Promise<OutboxEnt
   return (await app.container.delivery.outbox!.read()).filter((e) => e.to === to && e.subject?.startsWith('Latchkey security alert'));
 }
 
+/** What a person chooses on the backup method form: a phone number (with `to`, the E.164 number the code goes to) or an email address. */
+export type BackupChoice = { channel: 'sms' | 'voice'; country: string; number: string; to: string } | { email: string };
+
 /** A factor as the security page lists it. */
 export interface ListedFactor {
   id: string;
@@ -148,6 +151,60 @@ export class ConsolePages {
   async saveRecoveryCodesIfShown(page: Landing): Promise<Landing> {
     if (!page.text.includes('<h1>Save your recovery key and backup codes</h1>')) return page;
     return this.submit(page, '/account/security/recovery-codes', { action: 'saved', saved: 'yes' });
+  }
+
+  /** Adds a phone factor (text or call) for a number typed with `country` chosen; the code from the outbox's message to `e164`. */
+  async addPhone(country: string, number: string, e164: string, channel: 'sms' | 'voice' = 'sms'): Promise<Landing> {
+    const begin = await this.visit('/account/security/add/phone');
+    const confirm = await this.submit(begin, '/account/security/add/phone', { country, number, channel });
+    expect(confirm.text).toContain('We sent a code to');
+    return this.saveRecoveryCodesIfShown(await this.submit(confirm, '/account/security/add/phone/confirm', { action: 'finish', code: await latestCode(this.app, e164) }));
+  }
+
+  // --- Backup method (/account/security/backup): the steps of the support article ---
+
+  /** The "Backup method" section of /account/security as a person reads it (undefined when it is not offered). */
+  async backupSection(): Promise<string | undefined> {
+    const page = await this.security();
+    const section = /<h2>Backup method<\/h2>([\s\S]*?Tip:[^<]*)/.exec(page.text)?.[1];
+    return section?.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+  }
+
+  /** *Set up backup method* (or *Change backup method*), then *Phone number* or *Email address*: that kind's form. */
+  async backupForm(kind: 'phone' | 'email'): Promise<Landing> {
+    const chooser = await this.visit('/account/security/backup');
+    expect(chooser.text).toContain(`href="/account/security/backup/${kind}"`);
+    return this.visit(`/account/security/backup/${kind}`);
+  }
+
+  /** Fills the backup form and selects Continue: the code page, or the form again with its error. */
+  async beginBackup(choice: BackupChoice): Promise<Landing> {
+    const kind = 'email' in choice ? 'email' : 'phone';
+    const form = await this.backupForm(kind);
+    const fields: Record<string, string> = 'email' in choice ? { email: choice.email } : { channel: choice.channel, country: choice.country, number: choice.number };
+    return this.submit(form, `/account/security/backup/${kind}`, fields);
+  }
+
+  /** Enters the code on the code page and selects Continue. */
+  confirmBackup(codePage: Page, code: string): Promise<Landing> {
+    return this.submit(codePage, '/account/security/backup/confirm', { action: 'finish', code });
+  }
+
+  /** *Resend code* or *Start again* on the code page. */
+  backupCodePageAction(codePage: Page, action: 'resend' | 'restart'): Promise<Landing> {
+    return this.submit(codePage, '/account/security/backup/confirm', { action });
+  }
+
+  /**
+   * Sets up (or changes) the backup method end to end; `code` reads the code sent to `to`
+   * (default: the outbox). Lands on /account/security with the success notice.
+   */
+  async setUpBackup(choice: BackupChoice, code: (to: string) => Promise<string> = (to) => latestCode(this.app, to)): Promise<Landing> {
+    const codePage = await this.beginBackup(choice);
+    expect(codePage.url).toMatch(/\/account\/security\/backup\/confirm$/);
+    const done = await this.confirmBackup(codePage, await code('email' in choice ? choice.email : choice.to));
+    expect(done.text).toContain('successfully set up your backup method.');
+    return done;
   }
 
   async rename(id: string, label: string): Promise<Landing> {
