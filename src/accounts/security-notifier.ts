@@ -9,7 +9,7 @@ export interface SecurityNotifier {
    * address. A failed send is logged, never fatal: the change already happened and must not
    * be half-undone by a mail server.
    */
-  notify(account: Account, event: SecurityEvent, detail: string | undefined, where: { ip: string; userAgent?: string }): Promise<void>;
+  notify(account: Account, event: SecurityEvent, detail: string | undefined, where: { ip?: string; userAgent?: string }): Promise<void>;
 }
 
 export function createSecurityNotifier(deps: { mail: Mailer; clock: Clock; logger: Pick<Logger, 'warn'> }): SecurityNotifier {

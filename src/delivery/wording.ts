@@ -71,7 +71,7 @@ export const SECURITY_EVENTS = {
   'recovery-code-used': 'A backup code or your recovery key was used to sign in to your account: {detail}',
   'password-changed': 'The password of your account was changed',
   'email-changed': 'The email address of your account was changed: {detail}',
-  'two-factor-reset': 'Two-step verification was reset on your account',
+  'two-factor-reset': '2-factor authentication (2FA) was reset on your account: {detail}',
 } as const satisfies Record<SecurityEvent, string>;
 
 export function securityHeadline(event: SecurityEvent, detail?: string): string {

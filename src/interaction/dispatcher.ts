@@ -504,7 +504,7 @@ export function createSignInDispatcher(deps: {
     const account = await accountOf(state);
     const token = pending.open(state)?.resetToken;
     if (typeof token !== 'string') throw new AppError('interaction_expired', 400);
-    const result = await passwords.verify({ email: account.email, password, clientIp: ctx.ip, deviceId: deviceCookie.deviceFor(ctx, account.email) });
+    const result = await passwords.verify({ email: account.email, password, clientIp: ctx.ip, deviceId: deviceCookie.deviceFor(ctx, account.email), userAgent: ctx.get('user-agent') || undefined });
     if (!result.ok) {
       const error =
         result.reason === 'throttled'
@@ -526,7 +526,7 @@ export function createSignInDispatcher(deps: {
       if (!parsed.success) throw new AppError('bad_request', 400);
       if (state.purpose === 'reset_2fa') return resetPassword(ctx, interaction, state, parsed.data.password);
       const { email, password } = parsed.data;
-      const result = await passwords.verify({ email, password, clientIp: ctx.ip, deviceId: deviceCookie.deviceFor(ctx, email) });
+      const result = await passwords.verify({ email, password, clientIp: ctx.ip, deviceId: deviceCookie.deviceFor(ctx, email), userAgent: ctx.get('user-agent') || undefined });
       if (!result.ok) {
         const error =
           result.reason === 'throttled'

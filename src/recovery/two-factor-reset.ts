@@ -64,7 +64,7 @@ export function createTwoFactorReset(deps: {
 
   /** Every verified address of the account hears of it: the login email, and the backup destination. */
   const tellEveryone = async (account: Account, backup: BackupMethod | null, detail: string, where: AuditWhere) => {
-    await notifier.notify(account, 'two-factor-reset', detail, { ip: where.ip ?? 'unknown', userAgent: where.userAgent });
+    await notifier.notify(account, 'two-factor-reset', detail, { ip: where.ip, userAgent: where.userAgent });
     if (backup) await deps.backupNotice(account, backup, 'two-factor-reset', detail, where);
   };
 
@@ -110,7 +110,7 @@ export function createTwoFactorReset(deps: {
       await accounts.endSessions(account.id);
       await accounts.setEnrolmentRequired(account.id, true);
       await audit.record(account.id, '2fa.reset', where, `by support (${by}): ${reason}`);
-      await tellEveryone(account, backup, `by support; set up two-factor authentication and a backup method at your next sign-in`, where);
+      await tellEveryone(account, backup, `by Latchkey support (${by}); your sign-in methods, recovery key, backup codes and backup method were removed. Set up two-factor authentication and a backup method at your next sign-in`, where);
       return { factorsRemoved, backupMethodRemoved: backup !== null };
     },
   };

@@ -117,7 +117,7 @@ describe('latchkey audit and latchkey users reset-2fa', () => {
     // The owner was told at the login address, the old backup phone too.
     const sent = await cliOutbox();
     const mail = sent.filter((e) => e.to === email && e.kind === 'email');
-    expect(mail.at(-1)!.subject).toBe('Latchkey security alert: Two-step verification was reset on your account');
+    expect(mail.at(-1)!.subject).toBe('Latchkey security alert: 2-factor authentication (2FA) was reset on your account');
     expect(sent.some((e) => e.to === '+447700900158')).toBe(true);
 
     // Audited: by support, with the name and the reason; latchkey audit shows it first.

@@ -144,8 +144,8 @@ describe('resetting 2FA with the backup method', () => {
     expect(oldSession.location).toMatch(/^\/auth\?/);
 
     // Every verified address was told.
-    expect((await notifications(app, email)).some((n) => n.text?.includes('Two-step verification was reset'))).toBe(true);
-    expect((await notifications(app, backup)).some((n) => n.text?.includes('Two-step verification was reset'))).toBe(true);
+    expect((await notifications(app, email)).some((n) => n.text?.includes('2-factor authentication (2FA) was reset'))).toBe(true);
+    expect((await notifications(app, backup)).some((n) => n.text?.includes('2-factor authentication (2FA) was reset'))).toBe(true);
     const types = await auditTypes(email);
     expect(types).toEqual(expect.arrayContaining(['backup_method.used', '2fa.reset_requested', '2fa.reset', 'factor.added', 'recovery_codes.issued']));
 
@@ -212,6 +212,30 @@ describe('resetting 2FA with the backup method', () => {
     const csrf = none.text.match(/name="_csrf" value="([^"]+)"/)![1]!;
     const back = await browser.submit(`/interaction/${none.text.match(/action="\/interaction\/([^/"]+)\//)![1]}/no-backup`, { _csrf: csrf, action: 'other' });
     expect(back.text).toContain('<h1>Authenticate a different way</h1>');
+  });
+
+  test('after support reset 2FA, the next sign-in sets up a factor before it finishes (even when the app asks for one factor) and urges a backup method', async () => {
+    const email = 'support-reset@example.com';
+    const { account } = await withAuthenticator(email, 'support-reset-backup@example.org');
+    await app.container.twoFactorReset.bySupport(account, { reason: 'lost phone, verified by ticket 42', by: 'Sam' });
+    expect(await stores().factors.listForAccount(account.id)).toEqual([]);
+
+    const browser = new Browser(app.url);
+    const attempt = await authorizationRequest(config, 'openid');
+    const choose = await submitPassword(browser, await openSignIn(browser, attempt.url), email);
+    expect(choose.text).toContain('<h1>Protect your account</h1>');
+    expect(choose.text).toContain('Two-factor authentication was reset on your account');
+    // Skipping it is not possible: no request ends at the app before a factor is set up.
+    expect(choose.location).toBeUndefined();
+    const enrol = await chooseNewMethod(browser, choose, 'Authenticator app');
+    const secret = totpSecretOn(enrol);
+    const shown = await submitEnrolment(browser, enrol, 'finish', { code: totpCode(secret, Date.now()) });
+    expect(showsRecoveryCodes(shown)).toBe(true);
+    expect(shown.text).toContain('Next, set up a backup method');
+    const callback = await returnToApp(browser, shown);
+    expect((await idTokenClaims(config, attempt, callback)).acr).toBe(TWO_FA);
+    expect((await accountOf(email)).enrolmentRequired).toBeUndefined();
+    expect((await notifications(app, email)).some((n) => n.text?.includes('by Latchkey support (Sam)'))).toBe(true);
   });
 
   describe('never lets in with less than the password, the backup method and the login inbox', () => {
