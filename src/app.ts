@@ -15,8 +15,9 @@ import { passwordRoutes } from './interaction/password-routes.js';
 import { createConsoleKit } from './account/console.js';
 import { activityRoutes } from './account/activity-routes.js';
 import { accountRoutes } from './account/routes.js';
-import { backupRoutes, PAGE_EXTRAS } from './account/backup-routes.js';
+import { backupRoutes } from './account/backup-routes.js';
 import { subscriptionRoutes } from './orgs/routes.js';
+import { resetLinkRoutes } from './recovery/reset-routes.js';
 
 /** Builds the HTTP application from a container: middleware order, routers, then the provider. No I/O. */
 export function buildApp(c: Container): Koa {
@@ -48,8 +49,6 @@ export function buildApp(c: Container): Koa {
     registry: c.factorRegistry,
     notifier: c.notifier,
   });
-  // The security page has a section of the backup router's: what it left in ctx.state joins the page's data.
-  const accountKit = { ...consoleKit, render: ((ctx, page, data, status) => consoleKit.render(ctx, page, { ...(ctx.state[PAGE_EXTRAS] as object | undefined), ...data }, status)) satisfies typeof consoleKit.render };
   const routers = [
     healthRoutes(c.stores),
     assetRoutes(VIEWS_DIR),
@@ -61,7 +60,7 @@ export function buildApp(c: Container): Koa {
       signIn: c.signInFlow,
     }),
     passwordRoutes({ views: c.views, csrf: c.csrf, reset: c.passwordReset }),
-    // Before accountRoutes: it adds the backup method's section to /account/security.
+    resetLinkRoutes({ views: c.views, reset: c.twoFactorReset, cookie: c.resetLink, login: consoleKit.login }),
     backupRoutes({
       box: c.box,
       clock: c.clock,
@@ -82,7 +81,8 @@ export function buildApp(c: Container): Koa {
       factors: c.stores.factors,
       registry: c.factorRegistry,
       audit: c.audit,
-      console: accountKit,
+      backupMethods: c.backupMethods,
+      console: consoleKit,
     }),
     activityRoutes({ audit: c.audit, console: consoleKit }),
     subscriptionRoutes({ csrf: c.csrf, console: consoleKit, subscriptions: c.subscriptions }),

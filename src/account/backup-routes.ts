@@ -17,9 +17,6 @@ import type { ConsoleKit } from './console.js';
 import { consoleUser, recordChange } from './guard.js';
 
 /** Where the security page (account/routes.ts) finds what this router adds to it; app.ts passes it on to the page. */
-export const PAGE_EXTRAS = 'pageExtras';
-
-const DONE_NOTICE = "You've successfully set up your backup method.";
 
 /** A few short strings; a repeated field arrives as an array and is refused. */
 const formSchema = z.record(z.string().max(64), z.string().max(400));
@@ -110,19 +107,6 @@ export function backupRoutes(deps: BackupRouteDeps): Router {
   };
 
   // --- The security page's "Backup method" section (rendered by account/routes.ts) ---
-  router.get('/account/security', signedIn, async (ctx, next) => {
-    const { account } = consoleUser(ctx);
-    if (await hasFactors(account)) {
-      const method = await backupMethods.get(account.id);
-      ctx.state[PAGE_EXTRAS] = {
-        ...(ctx.state[PAGE_EXTRAS] as object | undefined),
-        backup: { description: method ? backupMethods.describe(method) : undefined },
-        backupNotice: ctx.query.done === 'backup' ? DONE_NOTICE : undefined,
-      };
-    }
-    await next();
-  });
-
   router.get('/account/security/backup', signedIn, elevatedPage, async (ctx) => {
     const { account } = consoleUser(ctx);
     await requireFactors(account);

@@ -21,6 +21,7 @@ import type { ConsoleSession } from './console-session.js';
 import { elevatedUntil, reauthAcr } from './elevation.js';
 import { createEnrolmentSeal, enrolmentExpired, type Enrolment } from './enrolment.js';
 import { LOW_CODES, type RecoverySecrets } from '../factors/recovery/recovery-codes.js';
+import type { BackupMethods } from '../recovery/backup-methods.js';
 import { recoveryCodesView, sendRecoveryFile } from '../interaction/recovery-page.js';
 import { consoleUser, csrfBinding, recordChange } from './guard.js';
 import { safeReturnPath } from './login-state.js';
@@ -42,6 +43,8 @@ const DONE_NOTICES: Record<string, string> = {
   renamed: 'The sign-in method was renamed.',
   removed: 'The sign-in method was removed.',
   recovery: 'Your new recovery key and backup codes are active; the old ones no longer work.',
+  replaced: 'The sign-in method was set up again; the old one no longer works.',
+  backup: "You've successfully set up your backup method.",
 };
 
 /** Every console form: a few strings, a WebAuthn response the longest (a repeated field arrives as an array and is refused). */
@@ -70,6 +73,8 @@ export interface AccountRouteDeps {
   accounts: AccountStore;
   factors: FactorStore;
   registry: FactorRegistry;
+  /** The backup method's section of the security page (its own pages are account/backup-routes.ts). */
+  backupMethods: Pick<BackupMethods, 'get' | 'describe'>;
   /** Every change made here goes to the account's audit log. */
   audit: Pick<Audit, 'record'>;
   /** The console's sessions, sign-in state and guards (console.ts), shared with orgs/routes.ts. */
@@ -141,13 +146,15 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     return { factor, module };
   };
 
-  /** One of this account's phone factors, while phone codes can be sent, or 404. */
-  const ownPhone = async (ctx: Context) => {
+  /** One of this account's factors whose kind can be set up now (to set it up again), or 404. */
+  const ownReplaceable = async (ctx: Context) => {
     const found = await ownFactor(consoleUser(ctx).account, ctx.params.id!);
-    if (found.factor.kind !== 'phone') throw new AppError('not_found', 404);
-    enrollableModule('phone');
+    enrollableModule(found.factor.kind);
     return found;
   };
+  /** "Change your phone number", or "Set up again" for a device (the same one reinstalled, or a new one). */
+  const replaceHeading = (factor: Factor, module: FactorModule) =>
+    factor.kind === 'phone' ? 'Change your phone number' : `Set up again: ${factor.label ?? module.title}`;
 
   const beginPage = (ctx: Context, module: FactorModule, extra: { action: string; heading: string; error?: string; status?: number; number?: string; country?: string; email?: string }) => {
     const { account } = consoleUser(ctx);
@@ -183,7 +190,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       'confirm',
       {
         title: `Set up: ${module.title}`,
-        heading: enrolment.replaces ? 'Confirm your new number' : `Set up: ${module.title}`,
+        heading: enrolment.replaces ? (module.kind === 'phone' ? 'Confirm your new number' : `Set up again: ${module.title}`) : `Set up: ${module.title}`,
         kind: module.kind,
         action: `/account/security/add/${module.kind}/confirm`,
         view: await module.enrolmentView(env(ctx, account), enrolment.pending),
@@ -279,6 +286,8 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     const { account } = consoleUser(ctx);
     const list = await registry.configuredFor(account);
     const done = typeof ctx.query.done === 'string' ? DONE_NOTICES[ctx.query.done] : undefined;
+    // The backup method backs up 2FA: its section shows while there is a factor.
+    const backup = list.length > 0 ? { method: await deps.backupMethods.get(account.id), describe: deps.backupMethods.describe } : undefined;
     const recovery = registry.recovery();
     const left = recovery && list.length > 0 ? await recovery.remaining(account.id) : undefined;
     render(ctx, 'security', {
@@ -296,8 +305,10 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
           description: description === name ? undefined : description,
           added: new Date(factor.createdAt).toISOString().slice(0, 10),
           isPhone: factor.kind === 'phone',
+          canReplace: registry.enrollable().includes(factor.kind),
         };
       }),
+      backup: backup && { description: backup.method ? backup.describe(backup.method) : undefined },
     });
   });
 
@@ -357,6 +368,8 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       return;
     }
     let detail = module.describe(added);
+    // Support reset 2FA and asked for a new factor: this is it.
+    if (account.enrolmentRequired) await accounts.setEnrolmentRequired(account.id, false);
     if (enrolment.replaces) {
       const old = await factors.find(account.id, enrolment.replaces);
       if (old && (await factors.remove(account.id, old.id))) detail = `${detail}, replacing ${registry.module(old.kind)?.describe(old) ?? old.kind}`;
@@ -366,7 +379,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     await sessions.save(first ? await issueRecovery(ctx, enrolments.clear(session), account, 'with the first sign-in method') : enrolments.clear(session));
     recordChange(ctx, { event: 'factor-added', detail });
     ctx.status = 303;
-    ctx.redirect(first ? '/account/security/recovery-codes' : `/account/security?done=${enrolment.replaces ? 'changed' : 'added'}`);
+    ctx.redirect(first ? '/account/security/recovery-codes' : `/account/security?done=${enrolment.replaces ? (module.kind === 'phone' ? 'changed' : 'replaced') : 'added'}`);
   });
 
   router.get('/account/security/factors/:id/rename', signedIn, elevatedPage, async (ctx) => {
@@ -413,13 +426,13 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
 
   /** Changing a phone number: set up the new number; confirming it removes the old one (one change, one notification). */
   router.get('/account/security/factors/:id/change', signedIn, elevatedPage, async (ctx) => {
-    const { factor, module } = await ownPhone(ctx);
-    beginPage(ctx, module, { action: `/account/security/factors/${factor.id}/change`, heading: 'Change your phone number' });
+    const { factor, module } = await ownReplaceable(ctx);
+    beginPage(ctx, module, { action: `/account/security/factors/${factor.id}/change`, heading: replaceHeading(factor, module) });
   });
 
   router.post('/account/security/factors/:id/change', form, signedIn, change, async (ctx) => {
-    const { factor, module } = await ownPhone(ctx);
-    await begin(ctx, module, factor.id, `/account/security/factors/${factor.id}/change`, 'Change your phone number');
+    const { factor, module } = await ownReplaceable(ctx);
+    await begin(ctx, module, factor.id, `/account/security/factors/${factor.id}/change`, replaceHeading(factor, module));
   });
 
   router.get('/account/security/recovery-codes', signedIn, async (ctx) => {

@@ -383,7 +383,9 @@ export function createSignInDispatcher(deps: {
           ...base,
           ...recoveryCodesView(secrets),
           action: `/interaction/${uid}/recovery-codes`,
-          finish: 'Enable Two Factor',
+          // After the recovery key was used: its replacement (and new backup codes), not 2FA being turned on.
+          replaced: state.recoveryMethod === 'recovery_key',
+          finish: state.recoveryMethod === 'recovery_key' ? `Continue to ${base.clientName}` : 'Enable Two Factor',
           backupHint: (await deps.backupMethods.get(account.id)) === null,
         });
         return;
@@ -696,7 +698,7 @@ export function createSignInDispatcher(deps: {
       try {
         const { proof, remaining } = await recovery.verify(account.id, method, input.code ?? '', clock.now());
         await deps.audit.record(account.id, 'factor.recovery_used', whereOf(ctx), method === 'recovery_key' ? 'recovery key' : `backup code (${remaining} left)`);
-        const detail = method === 'recovery_key' ? 'your recovery key (make a new one now)' : `a backup code (${remaining} left${remaining <= LOW_CODES ? ': make new ones soon' : ''})`;
+        const detail = method === 'recovery_key' ? 'your recovery key (a new recovery key and new backup codes were made; the old ones no longer work)' : `a backup code (${remaining} left${remaining <= LOW_CODES ? ': make new ones soon' : ''})`;
         await deps.notifier.notify(account, 'recovery-code-used', detail, { ip: ctx.ip, userAgent: ctx.get('user-agent') });
         await move(ctx, interaction, state, { type: 'factor_verified', proof }, account);
       } catch (caught) {

@@ -22,7 +22,8 @@ export const STEPS = [
   'choose_factor',
   'enrol_required',
   'enrol',
-  // The first factor was just set up: the recovery key and backup codes, shown once, acknowledged.
+  // The first factor was just set up, or the recovery key was used: a new recovery key and
+  // backup codes, shown once, acknowledged.
   'show_recovery_codes',
   // "Use recovery key" / "Use a backup code" from "Authenticate a different way".
   'recovery',
@@ -297,8 +298,11 @@ export function transition(state: FlowState, event: FlowEvent, facts: FlowFacts)
     case 'recovery':
       if (event.type === 'factor_verified' && event.proof.method === state.recoveryMethod) {
         const next = advance({ ...state, proofs: [...state.proofs, event.proof] }, facts);
-        // Signed in with a recovery method: say what is left before handing over.
-        return next.step === 'done' ? { ...next, step: 'recovery_notice', recoveryMethod: state.recoveryMethod } : next;
+        if (next.step !== 'done') return next;
+        // The recovery key works once and is then replaced: a new key (with new backup codes),
+        // shown once before handing over. A backup code: say how many are left.
+        if (state.recoveryMethod === 'recovery_key' && facts.recovery) return { ...next, step: 'show_recovery_codes', recoveryMethod: 'recovery_key' };
+        return { ...next, step: 'recovery_notice', recoveryMethod: state.recoveryMethod };
       }
       if (event.type === 'choose_other') return { ...state, step: 'choose_factor', recoveryMethod: undefined, pending: undefined };
       break;

@@ -141,26 +141,33 @@ describe('recovery key and backup codes', () => {
     expect((await notifications(app, 'backup@example.com')).at(-1)!.text).toContain('a backup code (2 left: make new ones soon)');
   });
 
-  test('the recovery key works once; then it is no longer offered', async () => {
+  test('the recovery key works once and is then replaced: a new key and new backup codes are shown before the app', async () => {
     const { browser: b0, shown } = await enableTwoFactor('key@example.com', 'key-codes@example.org');
     const secrets = recoverySecretsOn(shown);
     await saveRecoveryCodes(b0, shown);
+    const account = await accountOf('key@example.com');
 
     const { browser, attempt, page } = await atFactorStep('key@example.com');
-    const notice = await useRecovery(browser, page, 'recovery_key', secrets.recoveryKey);
-    expect(notice.text).toContain('Your recovery key is now used up');
-    const continued = await browser.submit(notice.text.match(/action="([^"]*\/recovery-notice)"/)![1]!, { _csrf: notice.text.match(/name="_csrf" value="([^"]+)"/)![1]! });
-    const claims = await idTokenClaims(config, attempt, await returnToApp(browser, continued));
+    const replaced = await useRecovery(browser, page, 'recovery_key', secrets.recoveryKey);
+    expect(showsRecoveryCodes(replaced)).toBe(true);
+    expect(replaced.text).toContain('You used your recovery key, so it no longer works');
+    const fresh = recoverySecretsOn(replaced);
+    expect(fresh.recoveryKey).not.toBe(secrets.recoveryKey);
+    // Nothing goes on to the app without the tick.
+    expect((await saveRecoveryCodes(browser, replaced, false)).status).toBe(400);
+    const claims = await idTokenClaims(config, attempt, await returnToApp(browser, replaced));
     expect(claims).toMatchObject({ acr: TWO_FA });
     expect(claims.amr).toEqual(expect.arrayContaining(['pwd', 'otp', 'mfa']));
+    expect((await notifications(app, 'key@example.com')).at(-1)!.text).toContain('a new recovery key and new backup codes were made');
 
+    // The old key and the old codes are dead; the new key works (once).
+    const recovery = app.container.factorRegistry.recovery()!;
+    await expect(recovery.verify(account.id, 'recovery_key', secrets.recoveryKey, Date.now())).rejects.toMatchObject({ code: 'wrong_recovery_code' });
+    await expect(recovery.verify(account.id, 'backup_code', secrets.codes[0]!, Date.now())).rejects.toMatchObject({ code: 'wrong_recovery_code' });
     const again = await atFactorStep('key@example.com');
-    const uid = again.page.url.split('/').pop()!;
-    const list = await again.browser.submit(`/interaction/${uid}/factor`, { _csrf: again.page.text.match(/name="_csrf" value="([^"]+)"/)![1]!, action: 'other' });
-    expect(list.text).not.toContain('Use recovery key');
-    expect(list.text).toContain('Use a backup code');
-    const forced = await again.browser.post(`/interaction/${uid}/choose`, { _csrf: list.text.match(/name="_csrf" value="([^"]+)"/)![1]!, recovery: 'recovery_key' });
-    expect(forced.status).toBe(400);
+    const used = await useRecovery(again.browser, again.page, 'recovery_key', fresh.recoveryKey);
+    expect(showsRecoveryCodes(used)).toBe(true);
+    await expect(recovery.verify(account.id, 'recovery_key', fresh.recoveryKey, Date.now())).rejects.toMatchObject({ code: 'wrong_recovery_code' });
   });
 
   test('console: the first "Add a method" shows the codes; Regenerate (re-authenticated) kills the old set at once, one notification', async () => {

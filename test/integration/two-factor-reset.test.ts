@@ -238,6 +238,34 @@ describe('resetting 2FA with the backup method', () => {
     expect((await notifications(app, email)).some((n) => n.text?.includes('by Latchkey support (Sam)'))).toBe(true);
   });
 
+  test('still has the device: Protect your account → Set up again (after signing in with it) replaces it, on the same app or a new one', async () => {
+    const email = 'still-has@example.com';
+    const { account, console: pages, secret } = await withAuthenticator(email);
+    // The re-authentication before a change answers with the device being replaced (a later time step than the setup's).
+    let step = 1;
+    const withDevice = new ConsolePages(app, { email, secondFactor: () => totpCode(secret, Date.now() + 30_000 * step++) }, pages.browser);
+    const [old] = await stores().factors.listForAccount(account.id);
+    const security = await withDevice.security();
+    expect(security.text).toContain(`/account/security/factors/${old!.id}/change`);
+    expect(security.text).toContain('Set up again');
+    const begin = await withDevice.visit(`/account/security/factors/${old!.id}/change`);
+    expect(begin.text).toContain('Set up again: Authenticator app');
+    const confirm = await withDevice.submit(begin, `/account/security/factors/${old!.id}/change`);
+    const newSecret = totpSecretOn(confirm);
+    const done = await withDevice.submit(confirm, '/account/security/add/totp/confirm', { action: 'finish', code: totpCode(newSecret, Date.now()) });
+    expect(done.url).toMatch(/\/account\/security\?done=replaced$/);
+    expect(done.text).toContain('The sign-in method was set up again');
+    const factors = await stores().factors.listForAccount(account.id);
+    expect(factors).toHaveLength(1);
+    expect(factors[0]!.id).not.toBe(old!.id);
+    // 2FA never went off: the recovery set is the same one, and one email told of the change.
+    expect(await stores().recoveryCodes.remaining(account.id)).toEqual({ codes: 10, key: true });
+    expect((await notifications(app, email)).at(-1)!.text).toContain('replacing');
+    // The old app's codes no longer sign in.
+    const { browser, page } = await atFactorStep(email);
+    expect((await submitCode(browser, page, totpCode(secret, Date.now() + 30_000 * step))).status).toBe(400);
+  });
+
   describe('never lets in with less than the password, the backup method and the login inbox', () => {
     const email = 'target@example.com';
     const backup = 'target-backup@example.org';
