@@ -69,6 +69,8 @@ export const messages = {
   two_factor_link_invalid:
     'This link has expired or was already used: a link to set up 2-factor authentication again works once, for 30 minutes. Sign in, choose Authenticate a different way, then Use backup method to get a new one.',
   two_factor_reset_password: 'The password is incorrect. Enter the password of the account this link was sent for.',
+  backup_not_enough:
+    'Your password was reset with an email link and your backup method is an email address too: two inboxes do not prove it is you. Use your recovery key or a backup code, or ask your administrator to contact support.',
   // node-oidc-provider's protocol errors, as a person who followed an app's link sees them.
   invalid_redirect_uri:
     "The app asked Latchkey to send you back to an address it has not registered. The app's developer must register this address. Until then, go back to the app; you cannot sign in through it.",

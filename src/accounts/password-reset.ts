@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createLinkTokens } from '../crypto/link-tokens.js';
+import { createLinkTokens, LINK_PURPOSES, revokeLink } from '../crypto/link-tokens.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -77,7 +77,7 @@ export function createPasswordReset(deps: {
   logger: Pick<Logger, 'info'>;
 }): PasswordReset {
   const { accounts, oneTime, counters, codeHasher, hasher, passwords, mail, notifier, audit, clock, logger } = deps;
-  const links = createLinkTokens({ purpose: 'password-reset', ttlMs: RESET_LINK_TTL_MS, oneTime, hasher: codeHasher, clock });
+  const links = createLinkTokens({ purpose: LINK_PURPOSES.passwordReset, ttlMs: RESET_LINK_TTL_MS, oneTime, hasher: codeHasher, clock });
 
   /** The token's account while the link may still work (its expiry is also the store's TTL). */
   const usable = async (token: string) => {
@@ -129,7 +129,11 @@ export function createPasswordReset(deps: {
       passwords.check(password, [account.email, account.name ?? '']);
       const hash = await hasher.hash(password);
       if (!(await links.redeem(token))) throw new AppError('reset_link_invalid', 400);
-      if (!(await accounts.updatePassword(account.id, hash))) throw new AppError('reset_link_invalid', 400);
+      // Security rule "an inbox alone never passes as two factors": a password chosen through
+      // the login inbox counts as that inbox until a sign-in proves a second factor with it,
+      // and a 2FA reset link sent before (to the same inbox) dies with the old password.
+      if (!(await accounts.updatePassword(account.id, hash, true))) throw new AppError('reset_link_invalid', 400);
+      await revokeLink(oneTime, LINK_PURPOSES.twoFactorReset, account.id);
       await audit.record(account.id, 'password.reset', where, 'every earlier sign-in was ended');
       await notifier.notify(account, 'password-changed', undefined, where);
       // auth_time counts whole seconds and a sign-in in the second of the change is ended

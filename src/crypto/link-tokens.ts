@@ -6,6 +6,13 @@ import type { CodeHasher } from './code-hash.js';
 /** accountId.issuedAt(base 36).secret(32 bytes, base64url) */
 const TOKEN = /^([0-9a-f-]{36})\.([0-9a-z]{1,12})\.([A-Za-z0-9_-]{43})$/;
 
+/** The emailed links there are; each account has at most one live link of each. */
+export const LINK_PURPOSES = { passwordReset: 'password-reset', twoFactorReset: '2fa-reset' } as const;
+export type LinkPurpose = (typeof LINK_PURPOSES)[keyof typeof LINK_PURPOSES];
+
+/** Kills the account's live link of `purpose`, if any. */
+export const revokeLink = (oneTime: OneTimeStore, purpose: LinkPurpose, accountId: string): Promise<void> => oneTime.delete(`${purpose}:${accountId}`);
+
 export interface LinkTokens {
   /** A new link token for the account; the previous one of this purpose stops working. */
   issue(accountId: string): Promise<string>;
@@ -24,7 +31,7 @@ export interface LinkTokens {
  * link replaces the previous one) for `ttlMs`, and `take` lets exactly one use through,
  * also under concurrency. The date in the token only spares a store read for old links.
  */
-export function createLinkTokens(deps: { purpose: string; ttlMs: number; oneTime: OneTimeStore; hasher: CodeHasher; clock: Clock }): LinkTokens {
+export function createLinkTokens(deps: { purpose: LinkPurpose; ttlMs: number; oneTime: OneTimeStore; hasher: CodeHasher; clock: Clock }): LinkTokens {
   const { purpose, ttlMs, oneTime, hasher, clock } = deps;
   const keyOf = (accountId: string) => `${purpose}:${accountId}`;
   const digestOf = (key: string, issued: string, secret: string) => hasher.digest(`${issued}.${secret}`, key);

@@ -3,7 +3,8 @@
  *
  * Security rules enforced here:
  * - 2FA needs two proofs of different classes (something known, a device, a phone, an
- *   inbox); two inboxes, or the same phone twice, never count as two factors.
+ *   inbox); two inboxes, or the same phone twice, never count as two factors. A password
+ *   chosen through the login inbox (Account.passwordFromLink) is an inbox, not knowledge.
  * - `phr` (phishing-resistant) needs a WebAuthn assertion: with user verification alone
  *   (a passkey), or after the password (a security key).
  * - A proof made for another purpose (enrolling, resetting) never counts toward signing in.
@@ -47,7 +48,9 @@ type FactorClass = 'knowledge' | 'device' | 'phone' | 'inbox' | 'recovery';
 function classOf(proof: Proof): FactorClass {
   switch (proof.method) {
     case 'pwd':
-      return 'knowledge';
+      // A password set through an emailed link (and not yet confirmed by a sign-in with a
+      // second factor) carries the login address as its channel: it is that inbox.
+      return proof.channel ? 'inbox' : 'knowledge';
     case 'totp':
     case 'webauthn':
       return 'device';

@@ -16,6 +16,7 @@ import type { DeviceCookie } from '../http/device-cookie.js';
 import type { Views } from '../http/views.js';
 import { message, type MessageKey } from '../messages.js';
 import { requiredAcr } from '../oidc/acr-policy.js';
+import { ACR } from '../oidc/acr.js';
 import { promptsCreate } from '../oidc/create-prompt.js';
 import type { Account, AccountStore, Factor } from '../store/ports.js';
 import type { Logger } from 'pino';
@@ -38,7 +39,7 @@ import type { SecurityNotifier } from '../accounts/security-notifier.js';
 import type { Subscriptions } from '../orgs/subscriptions.js';
 import { LOW_CODES, type RecoverySecrets } from '../factors/recovery/recovery-codes.js';
 import { recoveryCodesView, sendRecoveryFile } from './recovery-page.js';
-import { recoveryOffered, startTwoFactorReset, type RecoveryMethod } from './flow.js';
+import { recoveryUseful, startTwoFactorReset, type RecoveryMethod } from './flow.js';
 import { createResetSteps, RESET_ACTIONS, type SignInBackupMethods } from './reset-steps.js';
 import type { TwoFactorReset } from '../recovery/two-factor-reset.js';
 import type { ResetLinkCookie } from '../recovery/reset-link-cookie.js';
@@ -186,10 +187,19 @@ export function createSignInDispatcher(deps: {
   const noFacts = (): FlowFacts => ({ factors: [], enrollable: registry.enrollable() });
   const beforeAccount = (step: Step) => step === 'password' || step === 'signup' || step === 'signup_code' || step === 'signup_taken';
 
+  /**
+   * The proof of a password just checked. Security rule "an inbox alone never passes as two
+   * factors": a password set through an emailed link, not yet confirmed by a sign-in with a
+   * second factor, is the login inbox (assurance.ts), so an email code to that inbox (or to
+   * any inbox) does not make it 2FA.
+   */
+  const passwordProof = (account: Account): Proof =>
+    account.passwordFromLink ? { method: 'pwd', channel: account.email.toLowerCase(), at: clock.now() } : { method: 'pwd', at: clock.now() };
+
   /** The proofs a signed-in session already holds, for a step-up (only the password is carried over). */
-  const sessionProofs = (interaction: Interaction): Proof[] => {
+  const sessionProofs = (interaction: Interaction, account: Account): Proof[] => {
     const amr = (interaction.session as { amr?: unknown } | undefined)?.amr;
-    return Array.isArray(amr) && amr.includes('pwd') ? [{ method: 'pwd', at: clock.now() }] : [];
+    return Array.isArray(amr) && amr.includes('pwd') ? [passwordProof(account)] : [];
   };
 
   /** The state of this interaction, starting the flow when there is none yet. */
@@ -217,8 +227,8 @@ export function createSignInDispatcher(deps: {
     const stepUpOnly = accountId && requiredLevel && reasons.every((r) => r === 'acr_unmet');
     let state = interaction.prompt.name === 'create' ? startSignUp(interaction.uid, requiredLevel) : startSignIn(interaction.uid, requiredLevel);
     if (stepUpOnly) {
-      const proofs = sessionProofs(interaction);
       const account = await accounts.findById(accountId);
+      const proofs = account ? sessionProofs(interaction, account) : [];
       if (proofs.length && account && !account.disabled) {
         state = startStepUp(interaction.uid, accountId, proofs, requiredLevel, (await factsFor(account)).facts);
         state = await enter(ctx, state, account);
@@ -347,7 +357,7 @@ export function createSignInDispatcher(deps: {
           title: 'Authenticate a different way',
           ...base,
           factors: factors.map((f) => ({ id: f.id, title: registry.module(f.kind)!.title, description: registry.module(f.kind)!.describe(f) })),
-          recovery: RECOVERY_METHODS.filter((m) => recoveryOffered(m, facts)).map((method) => ({
+          recovery: RECOVERY_METHODS.filter((m) => recoveryUseful(m, state, facts)).map((method) => ({
             method,
             title: RECOVERY_TITLES[method],
             description: method === 'recovery_key' ? 'The long key you saved when you turned on two-factor authentication' : `${facts.recovery!.codes} left`,
@@ -432,6 +442,8 @@ export function createSignInDispatcher(deps: {
   async function settle(ctx: Context, interaction: Interaction, state: FlowState) {
     if (state.step === 'done') {
       const login = loginResult(state);
+      // A second factor was proven with a password set through a link: it is the owner's again.
+      if (login.acr !== ACR.singleFactor && (await accounts.findById(login.accountId))?.passwordFromLink) await accounts.confirmPassword(login.accountId);
       await deps.audit.record(login.accountId, 'signin.completed', whereOf(ctx), `to ${await clientName(interaction.params.client_id)} with ${login.amr.join(', ')}`);
       // prompt=create is answered by this flow whichever way it ended (created, or signed in instead).
       const result = promptsCreate(interaction.params) ? { login, create: {} } : { login };
@@ -517,7 +529,7 @@ export function createSignInDispatcher(deps: {
     }
     if (result.account.id !== account.id || !(await deps.twoFactorReset.redeem(token))) throw new AppError('two_factor_link_invalid', 400);
     deviceCookie.remember(ctx, account.email);
-    const proof: Proof = { method: 'pwd', at: clock.now() };
+    const proof = passwordProof(result.account);
     await move(ctx, interaction, state, { type: 'password_verified', accountId: account.id, proof }, result.account);
   }
 
@@ -538,7 +550,7 @@ export function createSignInDispatcher(deps: {
         return;
       }
       deviceCookie.remember(ctx, email);
-      const proof: Proof = { method: 'pwd', at: clock.now() };
+      const proof = passwordProof(result.account);
       await move(ctx, interaction, state, { type: 'password_verified', accountId: result.account.id, proof }, result.account);
     },
 
@@ -626,7 +638,7 @@ export function createSignInDispatcher(deps: {
       if (input.recovery === 'backup_method') return settle(ctx, interaction, transition(state, { type: 'backup_chosen' }, facts));
       const method = RECOVERY_METHODS.find((m) => m === input.recovery);
       if (method) {
-        if (!recoveryOffered(method, facts)) throw new AppError('bad_request', 400);
+        if (!recoveryUseful(method, state, facts)) throw new AppError('bad_request', 400);
         return settle(ctx, interaction, transition(state, { type: 'recovery_chosen', method }, facts));
       }
       if (!facts.factors.some((f) => f.id === input.factor_id)) throw new AppError('bad_request', 400);

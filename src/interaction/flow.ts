@@ -207,8 +207,10 @@ function advance(state: FlowState, facts: FlowFacts): FlowState {
   if (unused.length > 0) return { ...base, step: 'factor', factorId: unused[0]!.id };
   // Enrolled factors none of which can be answered now (a channel no longer configured): the
   // saved recovery key or a backup code still can, from "Authenticate a different way".
+  // So can a backup method (phone or email) open the 2FA reset.
   const recovered = state.proofs.some((p) => p.method === 'backup_code' || p.method === 'recovery_key');
-  if (facts.factors.length > 0 && required !== ACR.phishingResistant && !recovered && (recoveryOffered('backup_code', facts) || recoveryOffered('recovery_key', facts))) {
+  const helps = recoveryUseful('backup_code', state, facts) || recoveryUseful('recovery_key', state, facts) || facts.backupMethod === true;
+  if (facts.factors.length > 0 && required !== ACR.phishingResistant && !recovered && helps) {
     return { ...base, step: 'choose_factor' };
   }
   if (facts.factors.length === 0) {
@@ -229,6 +231,17 @@ export function signInProofs(state: Pick<FlowState, 'proofs'>): FlowState['proof
 /** Whether the account has this recovery method left to use. */
 export function recoveryOffered(method: RecoveryMethod, facts: FlowFacts): boolean {
   return method === 'backup_code' ? (facts.recovery?.codes ?? 0) > 0 : facts.recovery?.key === true;
+}
+
+/**
+ * Whether using this recovery method now would finish the sign-in's second factor: offered
+ * only then, so a code is never spent for nothing (after a password set through the login
+ * inbox, a saved code and that inbox are not two factors: assurance.ts).
+ */
+export function recoveryUseful(method: RecoveryMethod, state: Pick<FlowState, 'proofs'>, facts: FlowFacts): boolean {
+  if (!recoveryOffered(method, facts)) return false;
+  const proofs = signInProofs(state);
+  return proofs.length > 0 && meets(assurance([...proofs, { method, at: 0 }]).acr, ACR.multiFactor);
 }
 
 /** What an account without a factor may set up to reach `required`. */
@@ -266,7 +279,7 @@ export function transition(state: FlowState, event: FlowEvent, facts: FlowFacts)
       if (event.type === 'factor_chosen' && facts.factors.some((f) => f.id === event.factorId && f.usable !== false)) {
         return { ...state, step: 'factor', factorId: event.factorId, pending: undefined };
       }
-      if (event.type === 'recovery_chosen' && recoveryOffered(event.method, facts)) {
+      if (event.type === 'recovery_chosen' && recoveryUseful(event.method, state, facts)) {
         return { ...state, step: 'recovery', recoveryMethod: event.method, factorId: undefined, pending: undefined };
       }
       // Offered to every account with 2FA on: without a backup method the page says so.

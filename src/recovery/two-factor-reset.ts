@@ -3,7 +3,7 @@ import type { SecurityNotifier } from '../accounts/security-notifier.js';
 import type { Audit, AuditWhere } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import type { CodeHasher } from '../crypto/code-hash.js';
-import { createLinkTokens } from '../crypto/link-tokens.js';
+import { createLinkTokens, LINK_PURPOSES } from '../crypto/link-tokens.js';
 import type { Mailer, SecurityEvent } from '../delivery/index.js';
 import { AppError } from '../errors.js';
 import type { RecoveryCodes } from '../factors/recovery/recovery-codes.js';
@@ -60,7 +60,7 @@ export function createTwoFactorReset(deps: {
   clock: Clock;
 }): TwoFactorReset {
   const { accounts, factors, backupMethods, mail, notifier, audit, clock } = deps;
-  const links = createLinkTokens({ purpose: '2fa-reset', ttlMs: TWO_FACTOR_RESET_LINK_TTL_MS, oneTime: deps.oneTime, hasher: deps.codeHasher, clock });
+  const links = createLinkTokens({ purpose: LINK_PURPOSES.twoFactorReset, ttlMs: TWO_FACTOR_RESET_LINK_TTL_MS, oneTime: deps.oneTime, hasher: deps.codeHasher, clock });
 
   /** Every verified address of the account hears of it: the login email, and the backup destination. */
   const tellEveryone = async (account: Account, backup: BackupMethod | null, detail: string, where: AuditWhere) => {
@@ -111,6 +111,7 @@ export function createTwoFactorReset(deps: {
       await accounts.setEnrolmentRequired(account.id, true);
       await audit.record(account.id, '2fa.reset', where, `by support (${by}): ${reason}`);
       await tellEveryone(account, backup, `by Latchkey support (${by}); your sign-in methods, recovery key, backup codes and backup method were removed. Set up two-factor authentication and a backup method at your next sign-in`, where);
+      await waitForNextSecond();
       return { factorsRemoved, backupMethodRemoved: backup !== null };
     },
   };

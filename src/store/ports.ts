@@ -23,6 +23,11 @@ export interface Account {
    * before it finishes, whatever the client asks. Cleared when a factor is set up.
    */
   enrolmentRequired?: boolean;
+  /**
+   * The password was last set through an emailed link and no sign-in has proven a second
+   * factor since: it is only as strong as the login inbox (factors/assurance.ts).
+   */
+  passwordFromLink?: boolean;
 }
 
 export interface NewAccount {
@@ -41,9 +46,12 @@ export interface AccountStore {
   list(): Promise<Account[]>;
   /**
    * Replaces the password hash and, in the same write, ends every earlier sign-in
-   * (sessionsValidAfter = now, wall clock; updatedAt too). False when there is no such account.
+   * (sessionsValidAfter = now, wall clock; updatedAt too) and sets passwordFromLink to
+   * `fromLink`. False when there is no such account.
    */
-  updatePassword(id: string, passwordHash: string): Promise<boolean>;
+  updatePassword(id: string, passwordHash: string, fromLink?: boolean): Promise<boolean>;
+  /** Clears passwordFromLink: a sign-in proved a second factor with this password. False when there is no such account. */
+  confirmPassword(id: string): Promise<boolean>;
   /** Sets emailVerified (and updatedAt); false when there is no such account. Idempotent. */
   markEmailVerified(id: string): Promise<boolean>;
   /**

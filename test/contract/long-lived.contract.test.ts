@@ -112,6 +112,20 @@ describeBackends(backends, (stores) => {
       expect(await accounts.endSessions(randomUUID())).toBe(false);
     });
 
+    test('updatePassword(…, true) marks the password as set through a link; confirmPassword and a later plain update clear it', async () => {
+      const { accounts } = stores();
+      const created = await accounts.create(newAccount());
+      expect(created.passwordFromLink).toBeUndefined();
+      expect(await accounts.updatePassword(created.id, '$argon2id$link', true)).toBe(true);
+      expect((await accounts.findById(created.id))!.passwordFromLink).toBe(true);
+      expect(await accounts.confirmPassword(created.id)).toBe(true);
+      expect((await accounts.findById(created.id))!.passwordFromLink).toBeUndefined();
+      await accounts.updatePassword(created.id, '$argon2id$link2', true);
+      await accounts.updatePassword(created.id, '$argon2id$typed');
+      expect((await accounts.findByEmail(created.email))!.passwordFromLink).toBeUndefined();
+      expect(await accounts.confirmPassword(randomUUID())).toBe(false);
+    });
+
     test('setEnrolmentRequired sets and clears the flag; absent by default', async () => {
       const { accounts } = stores();
       const created = await accounts.create(newAccount());

@@ -30,6 +30,8 @@ import {
   type Landing,
 } from '../support/flow.js';
 import { totpCode } from '../support/totp.js';
+import { chooseNewPassword, linkTo, requestReset, resetLinkIn } from '../support/sign-up.js';
+import { lastOutboxMessage } from '../support/outbox.js';
 import { authorizationRequest, discover, idTokenClaims, registerWebClient } from '../support/rp.js';
 
 const TWO_FA = 'urn:latchkey:acr:2fa';
@@ -270,10 +272,9 @@ describe('resetting 2FA with the backup method', () => {
     const email = 'target@example.com';
     const backup = 'target-backup@example.org';
     let account: Account;
-    let secret: string;
 
     beforeAll(async () => {
-      ({ account, secret } = await withAuthenticator(email, backup));
+      ({ account } = await withAuthenticator(email, backup));
     });
 
     const factorIds = async () => (await stores().factors.listForAccount(account.id)).map((f) => f.id);
@@ -348,6 +349,101 @@ describe('resetting 2FA with the backup method', () => {
       const owner = new Browser(app.url);
       const choose = await submitResetPassword(owner, await openResetLink(owner, link));
       expect(choose.text).toContain('<h1>Set up 2-factor authentication again</h1>');
+    });
+
+  });
+
+  describe('a password chosen through the login inbox is that inbox, not a second thing', () => {
+    const NEW_PASSWORD = 'a brand new passphrase for this test';
+
+    /** "Forgot password" and the emailed link: what whoever reads the login inbox can do. */
+    async function resetPasswordThroughInbox(email: string) {
+      const browser = new Browser(app.url);
+      const signIn = await openSignIn(browser, (await authorizationRequest(config, 'openid')).url);
+      await requestReset(browser, linkTo(signIn, 'Forgot password'), email);
+      const done = await chooseNewPassword(browser, resetLinkIn((await lastOutboxMessage(app, email)).text!), NEW_PASSWORD);
+      expect(done.status).toBe(200);
+    }
+
+    test('login inbox + backup inbox: the password reset through the one and the backup email open no 2FA reset', async () => {
+      const email = 'two-inboxes@example.com';
+      const backup = 'two-inboxes-backup@example.org';
+      const { account } = await withAuthenticator(email, backup);
+      const before = (await stores().factors.listForAccount(account.id)).map((f) => f.id);
+      await resetPasswordThroughInbox(email);
+      expect((await accountOf(email)).passwordFromLink).toBe(true);
+
+      const { browser, page } = await atFactorStep(email, NEW_PASSWORD);
+      const codePage = await useBackupMethod(browser, page);
+      const refused = await submitBackupCode(browser, codePage, await latestCode(app, backup));
+      expect(refused.status).toBe(400);
+      expect(refused.text).toContain('two inboxes do not prove it is you');
+      const uid = refused.text.match(/action="\/interaction\/([^/"]+)\//)![1]!;
+      const csrf = refused.text.match(/name="_csrf" value="([^"]+)"/)![1]!;
+      expect((await browser.post(`/interaction/${uid}/reset-offer`, { _csrf: csrf, action: 'reset' })).status).toBe(409);
+      expect((await browser.post(`/interaction/${uid}/reset-email`, { _csrf: csrf, action: 'send' })).status).toBe(409);
+      expect((await stores().factors.listForAccount(account.id)).map((f) => f.id)).toEqual(before);
+    });
+
+    test('a 2FA reset link sent before a password reset dies with the old password', async () => {
+      const email = 'link-then-password@example.com';
+      const backup = 'link-then-password-backup@example.org';
+      await withAuthenticator(email, backup);
+      const { link } = await requestResetLink(email, backup);
+      await resetPasswordThroughInbox(email);
+      const opened = await new Browser(app.url).get(new URL(link).pathname);
+      expect(opened.status).toBe(400);
+    });
+
+    test('only the login inbox, with email codes to it as the second factor: the reset password and the code are one factor', async () => {
+      const email = 'inbox-factor@example.com';
+      await createUser(app, email);
+      // Email codes to the login address itself (the email factor's default).
+      const pages = new ConsolePages(app, { email });
+      const begin = await pages.visit('/account/security/add/email');
+      const confirm = await pages.submit(begin, '/account/security/add/email', { email });
+      const shown = await pages.submit(confirm, '/account/security/add/email/confirm', { action: 'finish', code: await latestCode(app, email) });
+      const codes = recoverySecretsOn(shown);
+      await pages.saveRecoveryCodesIfShown(shown);
+
+      await resetPasswordThroughInbox(email);
+      const browser = new Browser(app.url);
+      const attempt = await authorizationRequest(config, 'openid');
+      const codeStep = await submitPassword(browser, await openSignIn(browser, attempt.url), email, NEW_PASSWORD);
+      expect(codeStep.text).toContain('We sent a code to');
+      const after = await browser.post(`/interaction/${codeStep.text.match(/action="\/interaction\/([^/"]+)\//)![1]}/factor`, {
+        _csrf: codeStep.text.match(/name="_csrf" value="([^"]+)"/)![1]!,
+        action: 'verify',
+        code: await latestCode(app, email),
+      });
+      // Not signed in: the inbox proved itself twice, and a saved code with that inbox is no second thing either
+      // (none is offered, so none is spent for nothing). The app is told the level cannot be reached.
+      const ended = await browser.follow(after.location!);
+      const callback = new URL(ended.location!);
+      expect(callback.searchParams.get('error')).toBe('unmet_authentication_requirements');
+      expect(callback.searchParams.get('code')).toBeNull();
+      expect((await stores().recoveryCodes.remaining((await accountOf(email)).id)).codes).toBe(10);
+      expect(codes.codes).toHaveLength(10);
+      expect((await accountOf(email)).passwordFromLink).toBe(true);
+    });
+
+    test('the honest person who forgot the password and lost the phone still gets back in with a backup phone', async () => {
+      const email = 'forgot-and-lost@example.com';
+      const { account } = await withAuthenticator(email);
+      await stores().backupMethods.set({ accountId: account.id, kind: 'phone', destination: '+447700900555', channel: 'sms', verifiedAt: Date.now() });
+      await resetPasswordThroughInbox(email);
+      const { browser, page } = await atFactorStep(email, NEW_PASSWORD);
+      const offer = await submitBackupCode(browser, await useBackupMethod(browser, page), await latestCode(app, '+447700900555'));
+      const sent = await sendTwoFactorResetEmail(browser, offer);
+      expect(sent.text).toContain('<h1>Check your email</h1>');
+    });
+  });
+
+  describe('before any reset is finished', () => {
+    const email = 'target2@example.com';
+    let secret: string;
+    beforeAll(async () => {
+      ({ secret } = await withAuthenticator(email, 'target2-backup@example.org'));
     });
 
     test('the old authenticator still answers while no reset was finished', async () => {

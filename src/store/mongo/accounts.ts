@@ -17,6 +17,7 @@ function toAccount(doc: AccountDoc): Account {
     updatedAt: doc.updatedAt,
     ...(typeof doc.sessionsValidAfter === 'number' ? { sessionsValidAfter: doc.sessionsValidAfter } : {}),
     ...(doc.enrolmentRequired === true ? { enrolmentRequired: true } : {}),
+    ...(doc.passwordFromLink === true ? { passwordFromLink: true } : {}),
   };
 }
 
@@ -55,11 +56,15 @@ export function mongoAccountStore(mongo: MongoConnection, { accounts }: MongoMod
       );
       return docs.map(toAccount);
     },
-    async updatePassword(id, passwordHash) {
+    async updatePassword(id, passwordHash, fromLink = false) {
       const now = Date.now();
       const result = await mongo.run('account', () =>
-        accounts.updateOne({ id }, { $set: { passwordHash, updatedAt: now, sessionsValidAfter: now } }),
+        accounts.updateOne({ id }, { $set: { passwordHash, updatedAt: now, sessionsValidAfter: now, passwordFromLink: fromLink } }),
       );
+      return result.matchedCount === 1;
+    },
+    async confirmPassword(id) {
+      const result = await mongo.run('account', () => accounts.updateOne({ id }, { $set: { passwordFromLink: false, updatedAt: Date.now() } }));
       return result.matchedCount === 1;
     },
     async endSessions(id) {

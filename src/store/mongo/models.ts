@@ -19,6 +19,7 @@ export interface AccountDoc {
   updatedAt: number;
   sessionsValidAfter?: number;
   enrolmentRequired?: boolean;
+  passwordFromLink?: boolean;
 }
 
 export interface ClientDoc {
@@ -123,6 +124,7 @@ const accountSchema = new Schema<AccountDoc>(
     updatedAt: { type: Number, required: true },
     sessionsValidAfter: { type: Number },
     enrolmentRequired: { type: Boolean },
+    passwordFromLink: { type: Boolean },
   },
   options,
 );

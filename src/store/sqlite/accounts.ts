@@ -13,6 +13,7 @@ interface AccountRow {
   updated_at: number;
   sessions_valid_after: number | null;
   enrolment_required: number;
+  password_from_link: number;
 }
 
 function toAccount(row: AccountRow): Account {
@@ -27,6 +28,7 @@ function toAccount(row: AccountRow): Account {
     updatedAt: row.updated_at,
     ...(row.sessions_valid_after !== null ? { sessionsValidAfter: row.sessions_valid_after } : {}),
     ...(row.enrolment_required === 1 ? { enrolmentRequired: true } : {}),
+    ...(row.password_from_link === 1 ? { passwordFromLink: true } : {}),
   };
 }
 
@@ -38,9 +40,10 @@ export function sqliteAccountStore(db: SqliteDatabase): AccountStore {
   const byId = db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?');
   const byEmail = db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE email_lower = ?');
   const all = db.prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY created_at, email_lower');
-  const setPassword = db.prepare<[string, number, number, string]>(
-    'UPDATE accounts SET password_hash = ?, updated_at = ?, sessions_valid_after = ? WHERE id = ?',
+  const setPassword = db.prepare<[string, number, number, number, string]>(
+    'UPDATE accounts SET password_hash = ?, updated_at = ?, sessions_valid_after = ?, password_from_link = ? WHERE id = ?',
   );
+  const confirm = db.prepare<[number, string]>('UPDATE accounts SET password_from_link = 0, updated_at = ? WHERE id = ?');
 
   const setEmailVerified = db.prepare<[number, string]>('UPDATE accounts SET email_verified = 1, updated_at = ? WHERE id = ?');
   const setCutoff = db.prepare<[number, number, string]>('UPDATE accounts SET updated_at = ?, sessions_valid_after = ? WHERE id = ?');
@@ -77,9 +80,12 @@ export function sqliteAccountStore(db: SqliteDatabase): AccountStore {
     async list() {
       return all.all().map(toAccount);
     },
-    async updatePassword(id, passwordHash) {
+    async updatePassword(id, passwordHash, fromLink = false) {
       const now = Date.now();
-      return setPassword.run(passwordHash, now, now, id).changes === 1;
+      return setPassword.run(passwordHash, now, now, fromLink ? 1 : 0, id).changes === 1;
+    },
+    async confirmPassword(id) {
+      return confirm.run(Date.now(), id).changes === 1;
     },
     async markEmailVerified(id) {
       return setEmailVerified.run(Date.now(), id).changes === 1;

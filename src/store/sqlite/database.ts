@@ -126,6 +126,7 @@ const MIGRATIONS: string[] = [
    CREATE INDEX recovery_codes_digest ON recovery_codes (account_id, digest);`,
   // Recovery (issue: backup method, 2FA reset) and the audit log.
   `ALTER TABLE accounts ADD COLUMN enrolment_required INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE accounts ADD COLUMN password_from_link INTEGER NOT NULL DEFAULT 0;
    CREATE TABLE backup_methods (
      account_id TEXT PRIMARY KEY,
      kind TEXT NOT NULL,
