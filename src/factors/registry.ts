@@ -19,6 +19,8 @@ export interface FactorRegistry {
    * turned on, never enrolled like a device). Absent in registries built without them.
    */
   recovery(): RecoveryCodes | undefined;
+  /** Removes one of the account's factors; false when it has no such factor. */
+  remove(account: Account, factorId: string): Promise<boolean>;
 }
 
 export function createFactorRegistry(deps: { factors: FactorStore; modules: FactorModule[]; recovery?: RecoveryCodes }): FactorRegistry {
@@ -26,6 +28,7 @@ export function createFactorRegistry(deps: { factors: FactorStore; modules: Fact
   return {
     module: (kind) => byKind.get(kind),
     recovery: () => deps.recovery,
+    remove: (account, factorId) => deps.factors.remove(account.id, factorId),
     enrollable: () => deps.modules.filter((m) => m.available()).map((m) => m.kind),
     async enrolledFor(account) {
       return (await deps.factors.listForAccount(account.id)).filter((f) => byKind.has(f.kind));

@@ -10,7 +10,7 @@ import { AppError } from '../errors.js';
 import { typedCode, type FactorEnv, type FactorModule, type FormInput } from '../factors/factor.js';
 import { countryPrefixes } from '../factors/phone/factor.js';
 import type { FactorRegistry } from '../factors/registry.js';
-import type { Proof } from '../factors/assurance.js';
+import { assurance, type Proof } from '../factors/assurance.js';
 import type { Csrf } from '../http/csrf.js';
 import type { DeviceCookie } from '../http/device-cookie.js';
 import type { Views } from '../http/views.js';
@@ -39,7 +39,7 @@ import type { SecurityNotifier } from '../accounts/security-notifier.js';
 import type { Subscriptions } from '../orgs/subscriptions.js';
 import { LOW_CODES, type RecoverySecrets } from '../factors/recovery/recovery-codes.js';
 import { recoveryCodesView, sendRecoveryFile } from './recovery-page.js';
-import { recoveryUseful, startTwoFactorReset, type RecoveryMethod } from './flow.js';
+import { recoveryUseful, signInProofs, startTwoFactorReset, type RecoveryMethod } from './flow.js';
 import { createResetSteps, RESET_ACTIONS, type SignInBackupMethods } from './reset-steps.js';
 import type { TwoFactorReset } from '../recovery/two-factor-reset.js';
 import type { ResetLinkCookie } from '../recovery/reset-link-cookie.js';
@@ -401,7 +401,7 @@ export function createSignInDispatcher(deps: {
         return;
       }
       case 'enrol_required': {
-        const kinds = enrollableFor(state.requiredAcr, { factors: [], enrollable: registry.enrollable() });
+        const kinds = enrollableFor(state.requiredAcr, { factors: [], enrollable: registry.enrollable() }, state);
         const resetting = state.purpose === 'reset_2fa';
         ctx.body = views.render('enrol-choose', {
           title: resetting ? 'Set up 2-factor authentication again' : 'Protect your account',
@@ -443,7 +443,11 @@ export function createSignInDispatcher(deps: {
     if (state.step === 'done') {
       const login = loginResult(state);
       // A second factor was proven with a password set through a link: it is the owner's again.
-      if (login.acr !== ACR.singleFactor && (await accounts.findById(login.accountId))?.passwordFromLink) await accounts.confirmPassword(login.accountId);
+      // So it is when the account has no second factor: then the password was all there was to trust.
+      const signedIn = await accounts.findById(login.accountId);
+      if (signedIn?.passwordFromLink && (login.acr !== ACR.singleFactor || (await registry.enrolledFor(signedIn)).length === 0)) {
+        await accounts.confirmPassword(login.accountId);
+      }
       await deps.audit.record(login.accountId, 'signin.completed', whereOf(ctx), `to ${await clientName(interaction.params.client_id)} with ${login.amr.join(', ')}`);
       // prompt=create is answered by this flow whichever way it ended (created, or signed in instead).
       const result = promptsCreate(interaction.params) ? { login, create: {} } : { login };
@@ -649,7 +653,7 @@ export function createSignInDispatcher(deps: {
       const input = formInput(ctx);
       const account = await accountOf(state);
       const { facts } = await factsFor(account);
-      const kind = enrollableFor(state.requiredAcr, facts).find((k) => k === input.kind);
+      const kind = enrollableFor(state.requiredAcr, facts, state).find((k) => k === input.kind);
       if (!kind) throw new AppError('bad_request', 400);
       await settle(ctx, interaction, transition(state, { type: 'enrol_chosen', kind }, facts));
     },
@@ -680,6 +684,12 @@ export function createSignInDispatcher(deps: {
         const described = module.describe(factor);
         await deps.audit.record(account.id, 'factor.added', whereOf(ctx), `${described} (while signing in)`);
         if (state.purpose === 'reset_2fa') {
+          // Only a new factor that makes two factors with the password ends the old ones (the
+          // kinds offered were filtered so; this is the last word before nothing can be undone).
+          if (assurance([...signInProofs(state), proof]).acr === ACR.singleFactor) {
+            await registry.remove(account, factor.id);
+            throw new AppError('bad_request', 400);
+          }
           // The old factors go only now that the new one works: the reset never leaves 2FA off.
           await deps.twoFactorReset.complete(account, factor, described, whereOf(ctx));
         } else {

@@ -214,7 +214,7 @@ function advance(state: FlowState, facts: FlowFacts): FlowState {
     return { ...base, step: 'choose_factor' };
   }
   if (facts.factors.length === 0) {
-    const kinds = enrollableFor(required, facts);
+    const kinds = enrollableFor(required, facts, state);
     if (kinds.length > 0) return { ...base, step: 'enrol_required' };
   }
   return { ...base, step: 'unmet' };
@@ -244,9 +244,19 @@ export function recoveryUseful(method: RecoveryMethod, state: Pick<FlowState, 'p
   return proofs.length > 0 && meets(assurance([...proofs, { method, at: 0 }]).acr, ACR.multiFactor);
 }
 
-/** What an account without a factor may set up to reach `required`. */
-export function enrollableFor(required: Acr | undefined, facts: FlowFacts): FactorKind[] {
-  return required === ACR.phishingResistant ? facts.enrollable.filter((k) => PHISHING_RESISTANT.includes(k)) : facts.enrollable;
+/** The proof method a new factor of each kind gives when it is confirmed. */
+const ENROLMENT_PROOF: Record<FactorKind, Proof['method']> = { totp: 'totp', webauthn: 'webauthn', phone: 'sms', email: 'email' };
+
+/**
+ * What an account without a factor (or resetting 2FA) may set up to reach `required`:
+ * only kinds whose confirmation makes two factors with what was proven already (after a
+ * password set through the login inbox, an email code would be that inbox again).
+ */
+export function enrollableFor(required: Acr | undefined, facts: FlowFacts, state: Pick<FlowState, 'proofs'>): FactorKind[] {
+  const kinds = required === ACR.phishingResistant ? facts.enrollable.filter((k) => PHISHING_RESISTANT.includes(k)) : facts.enrollable;
+  const proofs = signInProofs(state);
+  if (proofs.length === 0) return kinds;
+  return kinds.filter((kind) => meets(assurance([...proofs, { method: ENROLMENT_PROOF[kind], at: 0 }]).acr, ACR.multiFactor));
 }
 
 export function transition(state: FlowState, event: FlowEvent, facts: FlowFacts): FlowState {
@@ -327,7 +337,7 @@ export function transition(state: FlowState, event: FlowEvent, facts: FlowFacts)
       if (event.type === 'recovery_codes_saved') return advance(state, facts);
       break;
     case 'enrol_required':
-      if (event.type === 'enrol_chosen' && enrollableFor(state.requiredAcr, facts).includes(event.kind)) {
+      if (event.type === 'enrol_chosen' && enrollableFor(state.requiredAcr, facts, state).includes(event.kind)) {
         return { ...state, step: 'enrol', enrolKind: event.kind, pending: undefined };
       }
       break;

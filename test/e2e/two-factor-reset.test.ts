@@ -151,7 +151,7 @@ describe('lost security key: reset 2FA with the backup email, a new key on a new
     expect(await fresh.page.locator('#email').getAttribute('readonly')).not.toBeNull();
     await fresh.page.screenshot({ path: '/tmp/latchkey-reset-password.png', fullPage: true });
     await fresh.page.fill('#password', TEST_PASSWORD);
-    await fresh.page.click('button:text-is("Sign in")');
+    await fresh.page.click('button:text-is("Continue")');
     await fresh.page.locator('button:has-text("Security key or biometrics")').waitFor();
     expect(await heading(fresh.page)).toBe('Set up 2-factor authentication again');
     for (const method of ['Authenticator app', 'Security key or biometrics', 'Text message or phone call', 'Email code']) {

@@ -64,10 +64,15 @@ describe('the account console refuses bad input with a 4xx page and changes noth
       expect((await ada.browser.get(path)).status).toBe(404);
       expect((await ada.post(profile, path, {})).status).toBe(404);
     }
-    // A phone-only page for a factor that is not a phone.
+    // "Set up again" is for the account's own factors only; for an app it sets up a new seed.
     await ada.addTotp();
     const [own] = await ada.factors();
-    expect((await ada.browser.get(`/account/security/factors/${own!.id}/change`)).status).toBe(404);
+    const again = await ada.browser.get(`/account/security/factors/${own!.id}/change`);
+    expect(again.status).toBe(200);
+    expect(again.text).toContain('Set up again: Authenticator app');
+    for (const id of ['00000000-0000-4000-8000-000000000000', 'x'.repeat(65), '..%2F..']) {
+      expect((await ada.browser.get(`/account/security/factors/${id}/change`)).status).toBe(404);
+    }
   });
 
   test('a name that is empty, too long, invisible trickery or not a string is refused with the form again (400)', async () => {

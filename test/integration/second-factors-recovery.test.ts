@@ -250,7 +250,7 @@ describe.each(backends)('backup codes under $name', ({ start }) => {
   });
   afterAll(() => close());
 
-  async function accountWithCodes(email: string, codesTo: string): Promise<{ account: Account; codes: string[] }> {
+  async function accountWithCodes(email: string, codesTo: string): Promise<{ account: Account; codes: string[]; recoveryKey: string }> {
     const account = await createUser(apps[0], email);
     const module = apps[0].container.factorRegistry.module('email')!;
     const env = { account, ip: '127.0.0.1', now: Date.now() };
@@ -259,11 +259,11 @@ describe.each(backends)('backup codes under $name', ({ start }) => {
     const recovery = apps[0].container.factorRegistry.recovery()!;
     const secrets = recovery.generate();
     await recovery.install(account.id, secrets, Date.now());
-    return { account, codes: secrets.codes };
+    return { account, codes: secrets.codes, recoveryKey: secrets.recoveryKey };
   }
 
   /** A sign-in on `app` at "Use a backup code"; returns how to post a code. */
-  async function atBackupCodeStep(app: TestApp, email: string) {
+  async function atBackupCodeStep(app: TestApp, email: string, method: 'backup_code' | 'recovery_key' = 'backup_code') {
     const config = await discover(app, await registerWebClient(app));
     const browser = new Browser(app.url);
     const page = await submitPassword(browser, await openSignIn(browser, (await authorizationRequest(config, 'openid')).url), email);
@@ -271,8 +271,8 @@ describe.each(backends)('backup codes under $name', ({ start }) => {
     const csrf = page.text.match(/name="_csrf" value="([^"]+)"/)![1]!;
     const list = await browser.submit(`/interaction/${uid}/factor`, { _csrf: csrf, action: 'other' });
     if (!list.text.includes('Use a backup code')) throw new Error(`${page.url} ${page.status}\n${page.text.slice(0, 3000)}\n---\n${list.text.match(/<h1>.*<\/h1>|Error code: <code>[^<]*/g)}`);
-    const form = await browser.submit(`/interaction/${uid}/choose`, { _csrf: csrf, recovery: 'backup_code' });
-    expect(form.text).toContain('Backup code');
+    const form = await browser.submit(`/interaction/${uid}/choose`, { _csrf: csrf, recovery: method });
+    expect(form.text).toContain(method === 'backup_code' ? 'Backup code' : 'Recovery key');
     return (code: string) => browser.post(`/interaction/${uid}/recovery`, { _csrf: csrf, action: 'verify', code });
   }
 
@@ -287,5 +287,16 @@ describe.each(backends)('backup codes under $name', ({ start }) => {
     expect(answers.filter((a) => a.status === 303)).toHaveLength(1);
     expect(log.lines.filter((l) => l.event === 'factor.recovery_used' && l.accountId === account.id).length - usedBefore).toBe(1);
     expect(await apps[0].container.stores.recoveryCodes.remaining(account.id)).toEqual({ codes: 9, key: true });
+  });
+
+  test('one recovery key used 50 times in parallel, from four sign-ins on two instances: exactly one success', async () => {
+    const { account, recoveryKey } = await accountWithCodes('parallel-key@example.com', 'parallel-key-codes@example.org');
+    const posts: ((code: string) => ReturnType<Browser['post']>)[] = [];
+    for (let i = 0; i < 4; i++) posts.push(await atBackupCodeStep(apps[i % 2]!, 'parallel-key@example.com', 'recovery_key'));
+    const usedBefore = log.lines.filter((l) => l.event === 'factor.recovery_used' && l.accountId === account.id).length;
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => posts[i % posts.length]!(recoveryKey)));
+    expect(answers.every((a) => a.status < 500)).toBe(true);
+    expect(answers.filter((a) => a.status === 303)).toHaveLength(1);
+    expect(log.lines.filter((l) => l.event === 'factor.recovery_used' && l.accountId === account.id).length - usedBefore).toBe(1);
   });
 });

@@ -436,6 +436,22 @@ describe('resetting 2FA with the backup method', () => {
       const offer = await submitBackupCode(browser, await useBackupMethod(browser, page), await latestCode(app, '+447700900555'));
       const sent = await sendTwoFactorResetEmail(browser, offer);
       expect(sent.text).toContain('<h1>Check your email</h1>');
+
+      // Then the link: email codes are not offered (with this password they would be the
+      // inbox twice), and one asked for anyway is refused before anything is undone.
+      const other = new Browser(app.url);
+      const choose = await submitResetPassword(other, await openResetLink(other, await resetLinkFor(email)), NEW_PASSWORD);
+      expect(choose.text).toContain('Authenticator app');
+      expect(choose.text).not.toContain('value="email"');
+      const uid = choose.text.match(/action="\/interaction\/([^/"]+)\//)![1]!;
+      const forced = await other.post(`/interaction/${uid}/enrol-choose`, { _csrf: choose.text.match(/name="_csrf" value="([^"]+)"/)![1]!, kind: 'email' });
+      expect(forced.status).toBe(400);
+      const enrol = await chooseNewMethod(other, choose, 'Authenticator app');
+      const shown = await submitEnrolment(other, enrol, 'finish', { code: totpCode(totpSecretOn(enrol), Date.now()) });
+      expect(showsRecoveryCodes(shown)).toBe(true);
+      expect((await saveRecoveryCodes(other, shown)).url).toMatch(/\/account\/security$/);
+      // The reset's sign-in proved a device with this password: it is the owner's again.
+      expect((await accountOf(email)).passwordFromLink).toBeUndefined();
     });
   });
 
