@@ -2,8 +2,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import type { PasswordSignIn } from '../accounts/password-sign-in.js';
-import { PasswordRefused } from '../accounts/password-policy.js';
-import { parsePendingSignUp, type SignUp } from '../accounts/sign-up.js';
+import type { SignUp } from '../accounts/sign-up.js';
 import type { EmailVerification } from '../accounts/email-verification.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
@@ -14,7 +13,7 @@ import { assurance, type Proof } from '../factors/assurance.js';
 import type { Csrf } from '../http/csrf.js';
 import type { DeviceCookie } from '../http/device-cookie.js';
 import type { Views } from '../http/views.js';
-import { message, type MessageKey } from '../messages.js';
+import { message } from '../messages.js';
 import { requiredAcr } from '../oidc/acr-policy.js';
 import { ACR } from '../oidc/acr.js';
 import { promptsCreate } from '../oidc/create-prompt.js';
@@ -37,23 +36,15 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import type { WebAuthnFactor, WebAuthnPending } from '../factors/webauthn/factor.js';
 import type { SecurityNotifier } from '../accounts/security-notifier.js';
 import type { Subscriptions } from '../orgs/subscriptions.js';
-import { LOW_CODES, type RecoverySecrets } from '../factors/recovery/recovery-codes.js';
-import { recoveryCodesView, sendRecoveryFile } from './recovery-page.js';
-import { recoveryUseful, signInProofs, startTwoFactorReset, type RecoveryMethod } from './flow.js';
+import { recoveryUseful, signInProofs, startTwoFactorReset } from './flow.js';
+import { createRecoverySteps, RECOVERY_ACTIONS, RECOVERY_METHODS, RECOVERY_TITLES } from './recovery-steps.js';
+import { beforeAccount, createSignUpSteps, SIGNUP_ACTIONS } from './signup-steps.js';
+import { asStepError, type StepError, type StepKit } from './step-kit.js';
 import { createResetSteps, RESET_ACTIONS, type SignInBackupMethods } from './reset-steps.js';
 import type { TwoFactorReset } from '../recovery/two-factor-reset.js';
 import type { ResetLinkCookie } from '../recovery/reset-link-cookie.js';
 import { whereOf, type Audit } from '../audit/audit.js';
 import { CONSOLE_CLIENT_ID } from '../account/console-client.js';
-
-const RECOVERY_TITLES: Record<RecoveryMethod, string> = { recovery_key: 'Use recovery key', backup_code: 'Use a backup code' };
-const RECOVERY_METHODS: readonly RecoveryMethod[] = ['recovery_key', 'backup_code'];
-
-/** The pending of step show_recovery_codes: the set just made, shown until it is acknowledged. */
-const pendingSecrets = (open: Record<string, unknown> | undefined): RecoverySecrets | undefined =>
-  open && typeof open.recoveryKey === 'string' && Array.isArray(open.codes) && open.codes.every((c) => typeof c === 'string')
-    ? { recoveryKey: open.recoveryKey, codes: open.codes as string[] }
-    : undefined;
 
 /** Which step each POST action belongs to: a POST for another step than the current one is refused. */
 export const ACTION_STEPS = {
@@ -64,14 +55,8 @@ export const ACTION_STEPS = {
   choose: 'choose_factor',
   'enrol-choose': 'enrol_required',
   enrol: 'enrol',
-  'signup-start': 'password',
-  signup: 'signup',
-  'signup-code': 'signup_code',
-  'signup-taken': 'signup_taken',
-  join: 'join_offer',
-  recovery: 'recovery',
-  'recovery-notice': 'recovery_notice',
-  'recovery-codes': 'show_recovery_codes',
+  ...SIGNUP_ACTIONS,
+  ...RECOVERY_ACTIONS,
   ...RESET_ACTIONS,
 } as const satisfies Record<string, Step>;
 export type Action = keyof typeof ACTION_STEPS;
@@ -95,19 +80,6 @@ const KIND_HINTS: Record<string, string> = {
   phone: 'A code by text message or phone call',
   email: 'A code by email',
 };
-
-/** An error shown on the step's page rather than as an error page. */
-interface StepError {
-  status: number;
-  text: string;
-}
-
-const asStepError = (error: unknown): StepError | undefined =>
-  error instanceof AppError && error.status < 500 && error.code !== 'csrf_failed'
-    ? { status: error.status, text: message(error.code as MessageKey, error.details) }
-    : error instanceof AppError && error.code === 'delivery_failed'
-      ? { status: error.status, text: message('delivery_failed') }
-      : undefined;
 
 /**
  * The one dispatcher of the sign-in flow: loads the state from the Interaction, turns a
@@ -185,7 +157,6 @@ export function createSignInDispatcher(deps: {
 
   /** Facts for events that need none (the sign-up steps come before any account). */
   const noFacts = (): FlowFacts => ({ factors: [], enrollable: registry.enrollable() });
-  const beforeAccount = (step: Step) => step === 'password' || step === 'signup' || step === 'signup_code' || step === 'signup_taken';
 
   /**
    * The proof of a password just checked. Security rule "an inbox alone never passes as two
@@ -244,7 +215,7 @@ export function createSignInDispatcher(deps: {
    * the step without a pending secret and are shown on its page.
    */
   async function enter(ctx: Context, state: FlowState, account: Account): Promise<FlowState> {
-    const entered = await resetSteps.enter(ctx, state, account);
+    const entered = (await resetSteps.enter(ctx, state, account)) ?? (await recoverySteps.enter(ctx, state, account));
     if (entered) return entered;
     // The pending marks the code as sent: a reload of the page never sends another.
     if (state.step === 'verify_email' && !state.pending) {
@@ -256,16 +227,6 @@ export function createSignInDispatcher(deps: {
       if (!factor) return state;
       const challenge = await moduleFor(factor.kind).challenge(envFor(ctx, account), factor);
       return challenge.pending ? pending.seal(state, challenge.pending) : state;
-    }
-    // The first factor was just set up: a new recovery set, stored now (so it works even if
-    // the page is left), its plain values sealed in the flow until they are acknowledged.
-    if (state.step === 'show_recovery_codes' && !pending.open(state)) {
-      const recovery = registry.recovery();
-      if (!recovery) return state;
-      const secrets = recovery.generate();
-      await recovery.install(account.id, secrets, clock.now());
-      await deps.audit.record(account.id, 'recovery_codes.issued', whereOf(ctx), 'while signing in');
-      return pending.seal(state, { ...secrets });
     }
     // Methods with nothing to type first (an app's seed, a WebAuthn creation challenge) start at once.
     if (state.step === 'enrol' && !state.pending && (state.enrolKind === 'totp' || state.enrolKind === 'webauthn')) {
@@ -296,29 +257,15 @@ export function createSignInDispatcher(deps: {
       });
       return;
     }
-    if (state.step === 'signup') {
-      const hint = typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : undefined;
-      ctx.body = views.render('signup', { title: 'Create account', ...base, email: hint, ...extra });
+    const hint = typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : undefined;
+    const signUpPage = signUpSteps.view(state, hint);
+    const account = signUpPage ? undefined : await accountOf(state);
+    const stepPage = signUpPage ?? (await resetSteps.view(state, account!)) ?? (await recoverySteps.view(state, account!, base.clientName));
+    if (stepPage) {
+      ctx.body = views.render(stepPage.page, { ...base, ...stepPage.data, ...extra });
       return;
     }
-    if (state.step === 'signup_code') {
-      const open = pending.open(state);
-      const signUp = parsePendingSignUp(open);
-      if (!signUp) throw new AppError('interaction_expired', 400);
-      ctx.body = views.render('signup-code', { title: 'Enter code', ...base, email: signUp.email, resent: open?.resent === true });
-      return;
-    }
-    if (state.step === 'signup_taken') {
-      const email = pending.open(state)?.email;
-      ctx.body = views.render('signup-taken', { title: 'This email address is already in use', ...base, text: message('email_in_use', { email: String(email ?? '') }) });
-      return;
-    }
-    const account = await accountOf(state);
-    const resetPage = await resetSteps.view(state, account);
-    if (resetPage) {
-      ctx.body = views.render(resetPage.page, { ...base, ...resetPage.data, title: String(resetPage.data.title) });
-      return;
-    }
+    if (!account) throw new AppError('interaction_expired', 400);
     const { factors } = await factsFor(account);
     const env = envFor(ctx, account);
     switch (state.step) {
@@ -348,9 +295,6 @@ export function createSignInDispatcher(deps: {
         });
         return;
       }
-      case 'join_offer':
-        ctx.body = views.render('join-offer', { title: 'Join a subscription', ...base, ...extra });
-        return;
       case 'choose_factor': {
         const { facts } = await factsFor(account);
         ctx.body = views.render('choose-factor', {
@@ -364,39 +308,6 @@ export function createSignInDispatcher(deps: {
           })),
           // Shown with or without one: without, the next page says "No backup method set up".
           backupMethod: facts.factors.length > 0,
-        });
-        return;
-      }
-      case 'recovery':
-        ctx.body = views.render('recovery', {
-          title: RECOVERY_TITLES[state.recoveryMethod!],
-          ...base,
-          recoveryKey: state.recoveryMethod === 'recovery_key',
-        });
-        return;
-      case 'recovery_notice': {
-        const left = (await registry.recovery()?.remaining(account.id)) ?? { codes: 0, key: false };
-        ctx.body = views.render('recovery-notice', {
-          title: 'You are signed in',
-          ...base,
-          usedKey: state.recoveryMethod === 'recovery_key',
-          codesLeft: left.codes,
-          low: left.codes <= LOW_CODES,
-        });
-        return;
-      }
-      case 'show_recovery_codes': {
-        const secrets = pendingSecrets(pending.open(state));
-        if (!secrets) throw new AppError('interaction_expired', 400);
-        ctx.body = views.render('recovery-codes', {
-          title: 'Save your recovery key and backup codes',
-          ...base,
-          ...recoveryCodesView(secrets),
-          action: `/interaction/${uid}/recovery-codes`,
-          // After the recovery key was used: its replacement (and new backup codes), not 2FA being turned on.
-          replaced: state.recoveryMethod === 'recovery_key',
-          finish: state.recoveryMethod === 'recovery_key' ? `Continue to ${base.clientName}` : 'Enable Two Factor',
-          backupHint: (await deps.backupMethods.get(account.id)) === null,
         });
         return;
       }
@@ -493,25 +404,37 @@ export function createSignInDispatcher(deps: {
     await settle(ctx, interaction, transition(state, event, facts));
   }
 
-  const resetSteps = createResetSteps<Interaction>(
-    { backupMethods: deps.backupMethods, reset: deps.twoFactorReset, audit: deps.audit },
-    {
-      pending,
-      accountOf,
-      formInput: (ctx) => formInput(ctx),
-      move,
-      async saveAndShow(ctx, interaction, state) {
-        await saveFlowState(interaction as never, state);
-        ctx.status = 303;
-        ctx.redirect(`/interaction/${interaction.uid}`);
-      },
-      async renderError(ctx, interaction, state, caught) {
-        const error = asStepError(caught);
-        if (!error) throw caught;
-        await render(ctx, interaction, state, error);
-      },
+  const kit: StepKit<Interaction> = {
+    pending,
+    accountOf,
+    formInput: (ctx) => formInput(ctx),
+    move,
+    settle,
+    render,
+    async saveAndShow(ctx, interaction, state) {
+      await saveFlowState(interaction as never, state);
+      ctx.status = 303;
+      ctx.redirect(`/interaction/${interaction.uid}`);
     },
+    async renderError(ctx, interaction, state, caught, extra) {
+      const error = asStepError(caught);
+      if (!error) throw caught;
+      await render(ctx, interaction, state, error, extra);
+    },
+  };
+  const resetSteps = createResetSteps<Interaction>({ backupMethods: deps.backupMethods, reset: deps.twoFactorReset, audit: deps.audit }, kit);
+  const recoverySteps = createRecoverySteps<Interaction>(
+    {
+      registry,
+      notifier: deps.notifier,
+      audit: deps.audit,
+      hasBackupMethod: async (account) => (await deps.backupMethods.get(account.id)) !== null,
+      issuer: provider.issuer,
+      clock,
+    },
+    kit,
   );
+  const signUpSteps = createSignUpSteps<Interaction>({ signUp: deps.signUp, subscriptions: deps.subscriptions, deviceCookie, noFacts, clock, logger }, kit);
 
   /**
    * The reset link's password step: the link's account only (the email field is not read),
@@ -539,6 +462,8 @@ export function createSignInDispatcher(deps: {
 
   const handlers: Record<Action, (ctx: Context, interaction: Interaction, state: FlowState) => Promise<void>> = {
     ...resetSteps.handlers,
+    ...recoverySteps.handlers,
+    ...signUpSteps.handlers,
     async login(ctx, interaction, state) {
       const parsed = loginForm.safeParse(ctx.request.body ?? {});
       if (!parsed.success) throw new AppError('bad_request', 400);
@@ -710,122 +635,6 @@ export function createSignInDispatcher(deps: {
       }
     },
 
-    async recovery(ctx, interaction, state) {
-      const input = formInput(ctx);
-      const account = await accountOf(state);
-      if (input.action === 'other') return move(ctx, interaction, state, { type: 'choose_other' }, account);
-      const recovery = registry.recovery();
-      const method = state.recoveryMethod;
-      if (!recovery || !method) throw new AppError('interaction_expired', 400);
-      try {
-        const { proof, remaining } = await recovery.verify(account.id, method, input.code ?? '', clock.now());
-        await deps.audit.record(account.id, 'factor.recovery_used', whereOf(ctx), method === 'recovery_key' ? 'recovery key' : `backup code (${remaining} left)`);
-        const detail = method === 'recovery_key' ? 'your recovery key (a new recovery key and new backup codes were made; the old ones no longer work)' : `a backup code (${remaining} left${remaining <= LOW_CODES ? ': make new ones soon' : ''})`;
-        await deps.notifier.notify(account, 'recovery-code-used', detail, { ip: ctx.ip, userAgent: ctx.get('user-agent') });
-        await move(ctx, interaction, state, { type: 'factor_verified', proof }, account);
-      } catch (caught) {
-        const error = asStepError(caught);
-        if (!error) throw caught;
-        if (caught instanceof AppError && caught.code === 'wrong_recovery_code') await deps.audit.record(account.id, 'factor.failed', whereOf(ctx), method === 'recovery_key' ? 'recovery key' : 'backup code');
-        await render(ctx, interaction, state, error);
-      }
-    },
-
-    async 'recovery-notice'(ctx, interaction, state) {
-      formInput(ctx);
-      await move(ctx, interaction, state, { type: 'notice_seen' }, await accountOf(state));
-    },
-
-    async 'recovery-codes'(ctx, interaction, state) {
-      const input = formInput(ctx);
-      const account = await accountOf(state);
-      const secrets = pendingSecrets(pending.open(state));
-      const recovery = registry.recovery();
-      if (!secrets || !recovery) throw new AppError('interaction_expired', 400);
-      if (input.action === 'download') {
-        sendRecoveryFile(ctx, recovery.textFile(secrets, provider.issuer, account.email));
-        return;
-      }
-      // Nothing is lost without the tick: the same codes are shown again.
-      if (input.saved !== 'yes') {
-        await render(ctx, interaction, state, { status: 400, text: message('recovery_not_saved') });
-        return;
-      }
-      await move(ctx, interaction, state, { type: 'recovery_codes_saved' }, account);
-    },
-
-    async 'signup-start'(ctx, interaction, state) {
-      formInput(ctx);
-      await settle(ctx, interaction, transition(state, { type: 'signup_started' }, noFacts()));
-    },
-
-    async signup(ctx, interaction, state) {
-      const input = formInput(ctx);
-      if (input.action === 'cancel') return settle(ctx, interaction, transition(state, { type: 'signup_cancelled' }, noFacts()));
-      const form = { name: input.name ?? '', email: input.email ?? '', password: input.password ?? '' };
-      try {
-        const prepared = await deps.signUp.prepare(form);
-        await deps.signUp.sendCode(interaction.uid, prepared, ctx.ip);
-        // The pending sign-up (the hash, never the password) is sealed to this interaction and step.
-        await settle(ctx, interaction, pending.seal(transition(state, { type: 'signup_code_sent' }, noFacts()), { ...prepared }));
-      } catch (caught) {
-        const error = asStepError(caught);
-        if (!error) throw caught;
-        const strength = caught instanceof PasswordRefused ? caught.assessment : undefined;
-        await render(ctx, interaction, state, error, { name: form.name, email: form.email, strength, passwordError: Boolean(strength) });
-      }
-    },
-
-    async 'signup-code'(ctx, interaction, state) {
-      const input = formInput(ctx);
-      if (input.action === 'cancel') return settle(ctx, interaction, transition(state, { type: 'signup_cancelled' }, noFacts()));
-      const signUp = parsePendingSignUp(pending.open(state));
-      if (!signUp) throw new AppError('interaction_expired', 400);
-      try {
-        if (input.action === 'resend') {
-          await deps.signUp.sendCode(interaction.uid, signUp, ctx.ip);
-          await saveFlowState(interaction as never, pending.seal(state, { ...signUp, resent: true }));
-          ctx.status = 303;
-          ctx.redirect(`/interaction/${interaction.uid}`);
-          return;
-        }
-        const outcome = await deps.signUp.complete(interaction.uid, signUp, typedCode(input));
-        if (outcome.outcome === 'taken') {
-          logger.info({ event: 'signup.email_in_use', ip: ctx.ip });
-          await settle(ctx, interaction, pending.seal(transition(state, { type: 'signup_email_taken' }, noFacts()), { email: signUp.email }));
-          return;
-        }
-        deviceCookie.remember(ctx, signUp.email);
-        const proof: Proof = { method: 'pwd', at: clock.now() };
-        await move(ctx, interaction, state, { type: 'signup_verified', accountId: outcome.account.id, proof }, outcome.account);
-      } catch (caught) {
-        const error = asStepError(caught);
-        if (!error) throw caught;
-        await render(ctx, interaction, state, error);
-      }
-    },
-
-    async join(ctx, interaction, state) {
-      const input = formInput(ctx);
-      const account = await accountOf(state);
-      if (input.action !== 'skip') {
-        try {
-          if (!deps.subscriptions) throw new AppError('not_found', 404);
-          await deps.subscriptions.requestToJoin(account, { identifier: (input.identifier ?? '').trim(), ownerEmail: (input.owner_email ?? '').trim() });
-        } catch (caught) {
-          const error = asStepError(caught);
-          if (!error) throw caught;
-          await render(ctx, interaction, state, error, { identifier: input.identifier, ownerEmail: input.owner_email });
-          return;
-        }
-      }
-      await move(ctx, interaction, state, { type: 'join_done' }, account);
-    },
-
-    async 'signup-taken'(ctx, interaction, state) {
-      formInput(ctx);
-      await settle(ctx, interaction, transition(state, { type: 'signup_cancelled' }, noFacts()));
-    },
   };
 
   const notifyFactorAdded = (account: Account, detail: string, ctx: Context) =>

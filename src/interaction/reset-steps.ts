@@ -5,11 +5,11 @@ import { maskEmail } from '../delivery/redact.js';
 import { AppError } from '../errors.js';
 import { assurance, type Proof } from '../factors/assurance.js';
 import { ACR } from '../oidc/acr.js';
-import { typedCode, type FormInput } from '../factors/factor.js';
+import { typedCode } from '../factors/factor.js';
 import type { Account, BackupMethod } from '../store/ports.js';
 import { TWO_FACTOR_RESET_LINK_TTL_MS, type TwoFactorReset } from '../recovery/two-factor-reset.js';
-import type { PendingSeal } from './flow-store.js';
-import type { FlowEvent, FlowState, Step } from './flow.js';
+import type { StepHandler, StepKit, StepPage } from './step-kit.js';
+import type { FlowState, Step } from './flow.js';
 
 /** The backup method as the sign-in flow uses it (recovery/backup-methods.ts). */
 export interface SignInBackupMethods {
@@ -17,19 +17,6 @@ export interface SignInBackupMethods {
   describe(method: BackupMethod): string;
   sendSignInCode(account: Account, method: BackupMethod, ip: string): Promise<void>;
   verifySignInCode(account: Account, method: BackupMethod, code: string): Promise<Proof>;
-}
-
-/** What the dispatcher lends the reset steps: its state handling, rendering and moves. */
-export interface StepKit<I> {
-  pending: PendingSeal;
-  accountOf(state: FlowState): Promise<Account>;
-  formInput(ctx: Context): FormInput;
-  /** Raises the event with the account's facts, saves, and shows the next step. */
-  move(ctx: Context, interaction: I, state: FlowState, event: FlowEvent, account: Account): Promise<void>;
-  /** Saves the state and redirects to its page (post/redirect/get). */
-  saveAndShow(ctx: Context, interaction: I, state: FlowState): Promise<void>;
-  /** Renders the current step with an error shown on it. */
-  renderError(ctx: Context, interaction: I, state: FlowState, error: unknown): Promise<void>;
 }
 
 /** Whether the password and the backup method's code are two factors (never two inboxes). */
@@ -74,7 +61,7 @@ export function createResetSteps<I>(deps: { backupMethods: SignInBackupMethods; 
     },
 
     /** The page of a reset step, or undefined for other steps. */
-    async view(state: FlowState, account: Account): Promise<{ page: string; data: Record<string, unknown> } | undefined> {
+    async view(state: FlowState, account: Account): Promise<StepPage | undefined> {
       switch (state.step) {
         case 'backup_method': {
           const method = await methodOf(account);
@@ -137,7 +124,7 @@ export function createResetSteps<I>(deps: { backupMethods: SignInBackupMethods; 
         kit.formInput(ctx);
         await send(ctx, interaction, state, await kit.accountOf(state));
       },
-    } satisfies Record<ResetAction, (ctx: Context, interaction: I, state: FlowState) => Promise<void>>,
+    } satisfies Record<ResetAction, StepHandler<I>>,
   };
 
   /** Only a flow that proved the backup method (after the password) may send the link. */
