@@ -159,10 +159,13 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     const keys = await loadProviderKeys(stores.secrets, box);
     const provider = createProvider({ issuer: config.issuer, keys, box, stores, views, firstParty: consoleClient(config.issuer) });
     const hasher = options.hasher ? options.hasher(argon2Hasher()) : argon2Hasher();
-    const factorLimits = createFactorLimits({ counters: stores.counters, clock });
+
     const codeHasher = createCodeHasher(secret);
     const codes = createOneTimeCodes({ oneTime: stores.oneTime, hasher: codeHasher, clock });
     const passwordPolicy = createPasswordPolicy();
+    const audit = createAudit({ store: stores.audit, clock, logger });
+    // A factor whose wrong answers start a wait is audited (who and where are not known down there).
+    const factorLimits = createFactorLimits({ counters: stores.counters, clock, onLocked: (accountId, factorKey) => audit.record(accountId, 'factor.locked', { actor: 'system' }, factorKey) });
     const webauthn = webauthnFactor({ factors: stores.factors, oneTime: stores.oneTime, limits: factorLimits, box, issuer: config.issuer, rpName: 'Latchkey', clock });
     const backupMethods = createBackupMethods({ store: stores.backupMethods, factors: stores.factors, codes, limits: factorLimits, mail: delivery.mail, phone: delivery.phone, clock });
     const backupNotice = createBackupNotice({ mail: delivery.mail, phone: delivery.phone, clock, logger });
@@ -178,7 +181,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       recovery: createRecoveryCodes({ store: stores.recoveryCodes, hasher: codeHasher, limits: factorLimits }),
     });
     const notifier = createSecurityNotifier({ mail: delivery.mail, clock, logger });
-    const audit = createAudit({ store: stores.audit, clock, logger });
+
     const resetLink = createResetLinkCookie({ box, secure: https });
     const twoFactorReset = createTwoFactorReset({
       accounts: stores.accounts,

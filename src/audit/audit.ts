@@ -12,6 +12,7 @@ export const AUDIT_EVENTS = {
   'signin.failed': 'Wrong password entered',
   'signin.locked': 'Sign-in paused after too many wrong passwords',
   'factor.failed': 'Wrong second-factor answer',
+  'factor.locked': 'Second factor paused after too many wrong answers',
   'factor.added': 'Sign-in method added',
   'factor.removed': 'Sign-in method removed',
   'factor.renamed': 'Sign-in method renamed',

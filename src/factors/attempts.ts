@@ -40,7 +40,12 @@ export interface FactorLimits {
   reserveSend(accountId: string, destination: string, ip: string): Promise<void>;
 }
 
-export function createFactorLimits(deps: { counters: CounterStore; clock: Clock }): FactorLimits {
+export function createFactorLimits(deps: {
+  counters: CounterStore;
+  clock: Clock;
+  /** Told when a wrong answer starts a wait for the factor (the free attempts are used up), for the audit log. */
+  onLocked?: (accountId: string, factorKey: string) => Promise<void>;
+}): FactorLimits {
   const { counters, clock } = deps;
   return {
     async attempt(accountId, factorKey, check) {
@@ -50,6 +55,7 @@ export function createFactorLimits(deps: { counters: CounterStore; clock: Clock 
       if (!reservation.ok) throw new AppError('code_throttled', 429, { minutes: minutesUntil(reservation.retryAt, now) });
       const result = await check();
       if (result !== null) await counters.reset(key);
+      else if (reservation.count === FACTOR_ATTEMPT_LIMIT.free) await deps.onLocked?.(accountId, factorKey);
       return result;
     },
     async reserveSend(accountId, destination, ip) {

@@ -52,6 +52,23 @@ describe('the audit log: events written, and "Recent security activity" in the c
     expect(await app.container.stores.accounts.findByEmail('nobody@example.com')).toBeNull();
   });
 
+  test('wrong second-factor answers are audited, and the wait they start', async () => {
+    await createUser(app, 'factor-guess@example.com');
+    const pages = new ConsolePages(app, { email: 'factor-guess@example.com' });
+    await pages.addTotp();
+    const browser = new Browser(app.url);
+    const { submitPassword, submitCode } = await import('../support/flow.js');
+    let page = await submitPassword(browser, await openSignIn(browser, (await authorizationRequest(rp, 'openid')).url), 'factor-guess@example.com');
+    for (let i = 0; i < 5; i++) page = await submitCode(browser, page, '000000');
+    expect(page.status).toBe(400);
+    const types = await typesOf('factor-guess@example.com');
+    expect(types.filter((t) => t === 'factor.failed')).toHaveLength(5);
+    // The fifth wrong answer starts the wait: audited once, by Latchkey itself, beside that failure.
+    expect(types.filter((t) => t === 'factor.locked')).toHaveLength(1);
+    expect(types.slice(0, 2)).toContain('factor.locked');
+    expect((await eventsOf('factor-guess@example.com')).find((e) => e.type === 'factor.locked')!.actor).toBe('system');
+  });
+
   test('a password reset by emailed link is audited with the address and browser it came from', async () => {
     await createUser(app, 'forgetful@example.com');
     const browser = new Browser(app.url);
