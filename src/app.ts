@@ -18,6 +18,7 @@ import { accountRoutes } from './account/routes.js';
 import { backupRoutes } from './account/backup-routes.js';
 import { subscriptionRoutes } from './orgs/routes.js';
 import { resetLinkRoutes } from './recovery/reset-routes.js';
+import { recoveryCodeRoutes } from './account/recovery-routes.js';
 
 /** Builds the HTTP application from a container: middleware order, routers, then the provider. No I/O. */
 export function buildApp(c: Container): Koa {
@@ -84,6 +85,7 @@ export function buildApp(c: Container): Koa {
       backupMethods: c.backupMethods,
       console: consoleKit,
     }),
+    recoveryCodeRoutes({ box: c.box, registry: c.factorRegistry, clock: c.clock, audit: c.audit, csrf: c.csrf, issuer: c.config.issuer, console: consoleKit }),
     activityRoutes({ audit: c.audit, console: consoleKit }),
     subscriptionRoutes({ csrf: c.csrf, console: consoleKit, subscriptions: c.subscriptions }),
   ];

@@ -17,12 +17,11 @@ import type { Account, AccountStore, Factor, FactorKind, FactorStore } from '../
 import { redeemConsoleCode } from './code-exchange.js';
 import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID } from './console-client.js';
 import type { ConsoleKit } from './console.js';
-import type { ConsoleSession } from './console-session.js';
 import { elevatedUntil, reauthAcr } from './elevation.js';
 import { createEnrolmentSeal, enrolmentExpired, type Enrolment } from './enrolment.js';
-import { LOW_CODES, type RecoverySecrets } from '../factors/recovery/recovery-codes.js';
+import { LOW_CODES } from '../factors/recovery/recovery-codes.js';
+import { createConsoleRecoverySets } from './recovery-routes.js';
 import type { BackupMethods } from '../recovery/backup-methods.js';
-import { recoveryCodesView, sendRecoveryFile } from '../interaction/recovery-page.js';
 import { consoleUser, csrfBinding, recordChange } from './guard.js';
 import { safeReturnPath } from './login-state.js';
 
@@ -95,29 +94,8 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   const form = formBody('16kb');
   const router = new Router();
 
-  // --- Recovery key and backup codes: made at the first factor and on "Regenerate", shown once ---
-  const recoveryPurpose = (session: ConsoleSession) => `account.recovery-codes:${session.id}`;
-  const sealSecrets = (session: ConsoleSession, secrets: RecoverySecrets): ConsoleSession => ({
-    ...session,
-    recoveryCodes: deps.box.seal(JSON.stringify(secrets), recoveryPurpose(session)),
-  });
-  const openSecrets = (session: ConsoleSession): RecoverySecrets | undefined => {
-    if (!session.recoveryCodes) return undefined;
-    try {
-      const parsed = JSON.parse(deps.box.open(session.recoveryCodes, recoveryPurpose(session))) as RecoverySecrets;
-      return typeof parsed.recoveryKey === 'string' && Array.isArray(parsed.codes) ? parsed : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  /** Makes and stores a new set (the old one dies at once) and keeps it sealed in the session to be shown. */
-  const issueRecovery = async (ctx: Context, session: ConsoleSession, account: Account, detail: string): Promise<ConsoleSession> => {
-    const recovery = registry.recovery()!;
-    const secrets = recovery.generate();
-    await recovery.install(account.id, secrets, clock.now());
-    await audit.record(account.id, 'recovery_codes.issued', whereOf(ctx), detail);
-    return sealSecrets(session, secrets);
-  };
+  // The first factor turns 2FA on: its recovery set is made then and shown once (recovery-routes.ts).
+  const recoverySets = createConsoleRecoverySets({ box: deps.box, registry, clock, audit });
 
   const env = (ctx: Context, account: Account): FactorEnv => ({ account, ip: ctx.ip, now: clock.now() });
   const hasFactors = async (account: Account) => (await registry.enrolledFor(account)).length > 0;
@@ -376,7 +354,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     }
     // Audited before the recovery set it brings, so the activity page reads in the order it happened.
     await audit.record(account.id, 'factor.added', whereOf(ctx), detail);
-    await sessions.save(first ? await issueRecovery(ctx, enrolments.clear(session), account, 'with the first sign-in method') : enrolments.clear(session));
+    await sessions.save(first ? await recoverySets.issue(ctx, enrolments.clear(session), account, 'with the first sign-in method') : enrolments.clear(session));
     recordChange(ctx, { event: 'factor-added', detail });
     ctx.status = 303;
     ctx.redirect(first ? '/account/security/recovery-codes' : `/account/security?done=${enrolment.replaces ? (module.kind === 'phone' ? 'changed' : 'replaced') : 'added'}`);
@@ -433,62 +411,6 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   router.post('/account/security/factors/:id/change', form, signedIn, change, async (ctx) => {
     const { factor, module } = await ownReplaceable(ctx);
     await begin(ctx, module, factor.id, `/account/security/factors/${factor.id}/change`, replaceHeading(factor, module));
-  });
-
-  router.get('/account/security/recovery-codes', signedIn, async (ctx) => {
-    const secrets = openSecrets(consoleUser(ctx).session);
-    if (!secrets) {
-      ctx.status = 303;
-      ctx.redirect('/account/security');
-      return;
-    }
-    render(ctx, 'recovery-codes', { title: 'Save your recovery key and backup codes', ...recoveryCodesView(secrets), action: '/account/security/recovery-codes', finish: 'Done' });
-  });
-
-  /** Download (a text file answered to this POST) or "I have saved them" (forgets them). Changes nothing: CSRF only. */
-  router.post('/account/security/recovery-codes', form, signedIn, async (ctx) => {
-    const { session, account } = consoleUser(ctx);
-    deps.csrf.verify(ctx, csrfBinding(session));
-    const fields = input(ctx);
-    const secrets = openSecrets(session);
-    if (!secrets) {
-      ctx.status = 303;
-      ctx.redirect('/account/security');
-      return;
-    }
-    if (fields.action === 'download') {
-      sendRecoveryFile(ctx, registry.recovery()!.textFile(secrets, issuer, account.email));
-      return;
-    }
-    if (fields.saved !== 'yes') {
-      render(
-        ctx,
-        'recovery-codes',
-        { title: 'Save your recovery key and backup codes', ...recoveryCodesView(secrets), action: '/account/security/recovery-codes', finish: 'Done', error: message('recovery_not_saved') },
-        400,
-      );
-      return;
-    }
-    const { recoveryCodes: _dropped, ...rest } = session;
-    await sessions.save(rest);
-    ctx.status = 303;
-    ctx.redirect('/account/security?done=recovery');
-  });
-
-  /** "Regenerate recovery key and backup codes": a re-authentication first; the old set dies at once. */
-  router.get('/account/security/recovery-codes/new', signedIn, elevatedPage, async (ctx) => {
-    if (!registry.recovery() || !(await hasFactors(consoleUser(ctx).account))) throw new AppError('not_found', 404);
-    render(ctx, 'recovery-new', { title: 'Make a new recovery key and backup codes' });
-  });
-
-  router.post('/account/security/recovery-codes/new', form, signedIn, change, async (ctx) => {
-    const { session, account } = consoleUser(ctx);
-    input(ctx);
-    if (!registry.recovery() || !(await hasFactors(account))) throw new AppError('not_found', 404);
-    await sessions.save(await issueRecovery(ctx, session, account, 'regenerated; the old ones no longer work'));
-    recordChange(ctx, { event: 'recovery-codes-renewed' });
-    ctx.status = 303;
-    ctx.redirect('/account/security/recovery-codes');
   });
 
   return router;
