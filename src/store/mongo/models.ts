@@ -89,6 +89,15 @@ export interface JoinRequestDoc {
 
 const options = { id: false, versionKey: false, strict: 'throw' } as const;
 
+/**
+ * Security writes (passwords and the sign-in cutoff, client secrets, signing keys, second
+ * factors, recovery codes) are acknowledged only once a majority of a replica set has them
+ * (journaled): a primary that fails over right after acknowledging could otherwise roll back a
+ * password change, a deleted factor or a used backup code, which would then work again. On a
+ * standalone server majority is the server itself.
+ */
+const security = { ...options, writeConcern: { w: 'majority' as const, j: true } };
+
 const accountSchema = new Schema<AccountDoc>(
   {
     id: { type: String, required: true },
@@ -102,7 +111,7 @@ const accountSchema = new Schema<AccountDoc>(
     updatedAt: { type: Number, required: true },
     sessionsValidAfter: { type: Number },
   },
-  options,
+  security,
 );
 accountSchema.index({ id: 1 }, { unique: true });
 accountSchema.index({ emailLower: 1 }, { unique: true });
@@ -114,7 +123,7 @@ const clientSchema = new Schema<ClientDoc>(
     metadata: { type: Schema.Types.Mixed, required: true },
     createdAt: { type: Number, required: true },
   },
-  { ...options, minimize: false },
+  { ...security, minimize: false },
 );
 clientSchema.index({ client_id: 1 }, { unique: true });
 
@@ -135,7 +144,7 @@ const secretSchema = new Schema<SecretDoc>(
     value: { type: String, required: true },
     createdAt: { type: Number, required: true },
   },
-  options,
+  security,
 );
 secretSchema.index({ name: 1 }, { unique: true });
 
@@ -152,7 +161,7 @@ const factorSchema = new Schema<FactorDoc>(
     createdAt: { type: Number, required: true },
     lastUsedAt: { type: Number, default: null },
   },
-  { ...options, minimize: false },
+  { ...security, minimize: false },
 );
 factorSchema.index({ id: 1 }, { unique: true });
 factorSchema.index({ accountId: 1, createdAt: 1 });
@@ -166,7 +175,7 @@ const recoverySetSchema = new Schema<RecoverySetDoc>(
     codes: [{ _id: false, index: { type: Number, required: true }, digest: { type: String, required: true }, usedAt: { type: Number, default: null } }],
     createdAt: { type: Number, required: true },
   },
-  options,
+  security,
 );
 recoverySetSchema.index({ accountId: 1 }, { unique: true });
 
