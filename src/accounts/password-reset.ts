@@ -139,7 +139,7 @@ export function createPasswordReset(deps: {
       if (!found) throw new AppError('reset_link_invalid', 400);
       const { account, parsed } = found;
       // Checked before the link is used up: a refused password keeps the link working.
-      passwords.check(password, [account.email, account.name ?? '']);
+      await passwords.check(password, [account.email, account.name ?? '']);
       const hash = await hasher.hash(password);
       const key = keyOf(account.id);
       if (!(await oneTime.take(key, digestOf(key, parsed.issued, parsed.secret), clock.now()))) throw new AppError('reset_link_invalid', 400);

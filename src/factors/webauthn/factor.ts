@@ -1,11 +1,5 @@
 import { isIP } from 'node:net';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-} from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
@@ -110,6 +104,9 @@ export function labelFrom(input: FormInput): string {
  *   and neither the email nor the internal id.
  */
 export function webauthnFactor(deps: WebAuthnDeps): WebAuthnFactor {
+  // ~18 MB once loaded: only when a ceremony first needs it, not at start (an instance that
+  // only serves tokens never does).
+  const simpleWebAuthn = () => import('@simplewebauthn/server');
   const { factors, oneTime, limits, box, rpName, clock } = deps;
   const rp: RelyingParty = relyingParty(deps.issuer);
   const userHandle = (accountId: string) => box.digest(accountId, USER_HANDLE_PURPOSE);
@@ -121,7 +118,7 @@ export function webauthnFactor(deps: WebAuthnDeps): WebAuthnFactor {
   });
 
   const authenticationView = async (pending: WebAuthnPending, allow: Factor | null): Promise<WebAuthnView> => {
-    const options = await generateAuthenticationOptions({
+    const options = await (await simpleWebAuthn()).generateAuthenticationOptions({
       rpID: rp.id,
       // Bytes: the library would take a string as UTF-8 text and encode it again.
       challenge: challengeBytes(pending.challenge),
@@ -150,7 +147,7 @@ export function webauthnFactor(deps: WebAuthnDeps): WebAuthnFactor {
     if (response.id !== factor.data.credentialId || !fresh(pending, now)) return null;
     let info;
     try {
-      const result = await verifyAuthenticationResponse({
+      const result = await (await simpleWebAuthn()).verifyAuthenticationResponse({
         response,
         expectedChallenge: pending.challenge,
         expectedOrigin: rp.origin,
@@ -179,7 +176,7 @@ export function webauthnFactor(deps: WebAuthnDeps): WebAuthnFactor {
 
     async beginEnrolment(env: FactorEnv): Promise<WebAuthnEnrolmentPending> {
       const existing = await webauthnFactorsOf(env.account.id);
-      const options = await generateRegistrationOptions({
+      const options = await (await simpleWebAuthn()).generateRegistrationOptions({
         rpName,
         rpID: rp.id,
         userName: env.account.email,
@@ -203,7 +200,7 @@ export function webauthnFactor(deps: WebAuthnDeps): WebAuthnFactor {
       const registered = await limits.attempt(env.account.id, 'enrol:webauthn', async () => {
         if (!pending || !response || !fresh(pending, env.now)) return null;
         try {
-          const result = await verifyRegistrationResponse({
+          const result = await (await simpleWebAuthn()).verifyRegistrationResponse({
             response,
             expectedChallenge: pending.challenge,
             expectedOrigin: rp.origin,
