@@ -86,6 +86,8 @@ const ARGON2_CONCURRENCY = [1, 2, 4];
 const ARGON2_SECONDS = 3;
 // Enough accounts that no TOTP login reuses one (a time step is accepted once per account).
 const TOTP_USERS = Number(process.env.BENCH_TOTP_USERS ?? 1500);
+/** The node flags of package.json's start script (the V8 heap cap): Latchkey's servers run with them. */
+const START_FLAGS = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start.match(/--[\w-]+(=\S+)?/g) ?? [];
 const PIN = process.env.BENCH_PIN !== '0' && cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0;
 const SERVER_CPU = process.env.BENCH_SERVER_CPU ?? '1';
 const LOAD_CPU = process.env.BENCH_LOAD_CPU ?? '0';
@@ -194,6 +196,8 @@ async function startServer(impl, store, { totpUsers = 0 } = {}) {
   const dataDir = store === 'file' ? mkdtempSync(join(tmpdir(), 'latchkey-bench-')) : '-';
   const prefix = store === 'redis' || store === 'cluster' ? `latchkey-bench-${Date.now()}-${randomBytes(4).toString('hex')}:` : '-';
   const child = fork(SERVER, [impl, store, dataDir, prefix], {
+    // Latchkey runs with the V8 flags of `npm start`, as deployed; bare with Node's defaults.
+    execArgv: impl === 'latchkey' ? START_FLAGS : [],
     env: {
       ...process.env,
       LOG_LEVEL: 'silent',
@@ -755,7 +759,7 @@ async function freePort() {
 async function timeToFirstAnswer(dataDir) {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'dist/main.js')], {
+  const child = spawn(process.execPath, [...START_FLAGS, join(ROOT, 'dist/main.js')], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'production' },
     // Not the checkout: a .env there would be read.
     cwd: dataDir,
@@ -957,7 +961,7 @@ ${argonLines.join('\n')}
 ## Method
 
 - Every server runs in its own child process (\`node scripts/bench-server.js <impl> <store> …\`), one fresh process per (server, store, scenario), on 127.0.0.1; load from autocannon ${pkgVersion('autocannon')}, ${CONNECTIONS} connections, keep-alive. Each server gets a ${WARMUP} s warm-up; then ${ROUNDS} rounds (${CLUSTER_ROUNDS} on the cluster) of ${DURATION} s per server, alternating bare and Latchkey (bare, Latchkey / Latchkey, bare / …; the server not under load idles). Each round's ratio is Latchkey's rate ÷ bare's in that round; rates shown are medians over rounds. Logins: ${LOGIN_ROUNDS} runs of ${DURATION} s.
-- **Latchkey** is the real app (\`loadConfig\` → \`buildContainer\` → \`buildApp\`), with LOG_LEVEL=silent and the page rate limit off (all load comes from one address). **bare** is \`new Provider(issuer, {…})\` with the same adapter factory over the same store kind, a static confidential client, the same TTLs, rotating refresh tokens, PKCE, opaque tokens, ES256 ID tokens, served by \`http.createServer(provider.callback())\`.
+- **Latchkey** is the real app (\`loadConfig\` → \`buildContainer\` → \`buildApp\`), run with the node flags of \`npm start\` (\`${START_FLAGS.join(' ')}\`; bare runs with Node's defaults), with LOG_LEVEL=silent and the page rate limit off (all load comes from one address). **bare** is \`new Provider(issuer, {…})\` with the same adapter factory over the same store kind, a static confidential client, the same TTLs, rotating refresh tokens, PKCE, opaque tokens, ES256 ID tokens, served by \`http.createServer(provider.callback())\`.
 - Stores: **SQLite file** in a fresh temp directory (WAL, synchronous=NORMAL); **Redis**: provider artifacts and counters in Redis under a fresh prefix (deleted afterwards: ${redisKeysDeleted.reduce((a, b) => a + b, 0)} keys), long-lived records on SQLite :memory:; **Redis Cluster**: the same on a three-master cluster started by the bench (REDIS_CLUSTER_NODES), removed afterwards.
 - **client credentials**: \`POST /token grant_type=client_credentials\`, client_secret_basic. **refresh**: single-use refresh tokens minted beforehand in the server with the provider's own models, one per request.
 - **password login**: \`GET /auth\` → login page → \`POST /login\` → \`GET /auth/<uid>\` → code → \`POST /token\` (PKCE), consent pre-seeded, 50 accounts sharing one argon2id hash round-robin. **password + TOTP**: the same plus the authenticator-app page and \`POST …/factor\` with the current code; every login uses an account of its own (${TOTP_USERS} prepared), since a time step is accepted once per account.

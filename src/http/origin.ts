@@ -85,7 +85,8 @@ export function pinOrigin(issuer: string, trust: TrustProxy): Middleware {
 export function publicMetadataCaching(maxAgeSeconds = 300): Middleware {
   const paths = new Set(['/.well-known/openid-configuration', '/jwks']);
   return async (ctx, next) => {
+    if (!paths.has(ctx.path)) return next();
     await next();
-    if (paths.has(ctx.path) && ctx.status === 200) ctx.set('Cache-Control', `public, max-age=${maxAgeSeconds}`);
+    if (ctx.status === 200) ctx.set('Cache-Control', `public, max-age=${maxAgeSeconds}`);
   };
 }
