@@ -70,7 +70,6 @@ export interface WebAuthnFactor extends FactorModule {
   verifyPasskey(assertionJson: string | undefined, pending: Record<string, unknown> | undefined): Promise<{ accountId: string; proof: Proof }>;
 }
 
-const challengeBytes = (challenge: string) => new Uint8Array(Buffer.from(challenge, 'base64url'));
 const failed = () => new AppError('webauthn_failed', 400);
 
 function pendingOf(pending: Record<string, unknown> | undefined): WebAuthnPending | null {
@@ -117,17 +116,23 @@ export function webauthnFactor(deps: WebAuthnDeps): WebAuthnFactor {
     transports: Array.isArray(factor.data.transports) ? knownTransports(factor.data.transports.map(String)) : undefined,
   });
 
+  /**
+   * What @simplewebauthn/server's generateAuthenticationOptions returns, built here: every
+   * view of the sign-in page needs it (for "Sign in with a passkey"), and loading the library
+   * for it alone would cost ~18 MB in an instance that never verifies a passkey.
+   */
   const authenticationView = async (pending: WebAuthnPending, allow: Factor | null): Promise<WebAuthnView> => {
-    const options = await (await simpleWebAuthn()).generateAuthenticationOptions({
-      rpID: rp.id,
-      // Bytes: the library would take a string as UTF-8 text and encode it again.
-      challenge: challengeBytes(pending.challenge),
+    const allowed = allow ? descriptor(allow) : undefined;
+    const options = {
+      rpId: rp.id,
+      // Already base64url of the challenge's bytes, as the library would encode them.
+      challenge: pending.challenge,
+      allowCredentials: allowed ? [{ ...allowed, id: allowed.id.replace(/=+$/, ''), type: 'public-key' }] : undefined,
       timeout: CEREMONY_TIMEOUT_MS,
       // A second factor after the password: UV is welcome (it makes a passkey-level proof) but not needed.
       // Passwordless: the assertion is the only proof, so the authenticator must verify the user.
       userVerification: allow ? 'preferred' : 'required',
-      allowCredentials: allow ? [descriptor(allow)] : undefined,
-    });
+    };
     return { optionsJson: JSON.stringify(options) };
   };
 
