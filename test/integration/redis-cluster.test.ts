@@ -56,11 +56,10 @@ if (haveRedisCluster) describe('on a Redis Cluster of three masters', () => {
     await cluster?.stop();
   });
 
-  test('the full openid-client flow, with its keys spread over every master', async () => {
+  test('the full openid-client flow, with its artifacts in the cluster', async () => {
     await runFullFlow(app);
     const keysPerMaster = await Promise.all(redis.redis.connection.masters().map((node) => node.keys(`${redis.keyPrefix}*`)));
     expect(keysPerMaster).toHaveLength(3);
-    expect(keysPerMaster.every((keys) => keys.length > 0)).toBe(true);
     expect(keysPerMaster.flat().some((key) => key.includes(':oidc:Grant:'))).toBe(true);
   });
 
@@ -77,10 +76,13 @@ if (haveRedisCluster) describe('on a Redis Cluster of three masters', () => {
     expect(reserved.filter((r) => r.ok)).toHaveLength(10);
     expect(await counters.peek('cluster-reserve', now)).toBe(10);
 
-    // Counters of many names land on every master and each stays exact.
-    const names = Array.from({ length: 30 }, (_, i) => `cluster-spread-${i}`);
+    // Counters of many names land on every master and each stays exact. (60 random slots all
+    // missing one of three masters: odds of about 1 in 10^10.)
+    const names = Array.from({ length: 60 }, (_, i) => `cluster-spread-${i}`);
     await Promise.all(names.flatMap((name) => [counters.hit(name, now, 60_000), counters.hit(name, now, 60_000)]));
     expect(await Promise.all(names.map((name) => counters.peek(name, now)))).toEqual(names.map(() => 2));
+    const perMaster = await Promise.all(redis.redis.connection.masters().map((node) => node.keys(`${redis.keyPrefix}counter:cluster-spread-*`)));
+    expect(perMaster.map((keys) => keys.length > 0)).toEqual([true, true, true]);
   });
 
   test('REDIS_URL naming one node of the cluster is recognised and used as the cluster', async () => {
