@@ -43,4 +43,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-CMD ["node", "dist/main.js"]
+# The same V8 heap cap as `npm start` (see README, "Memory"): the live heap is ~25 MB, and
+# without a cap V8 lets garbage grow the heap towards its default limit of several GB.
+CMD ["node", "--max-old-space-size=256", "dist/main.js"]

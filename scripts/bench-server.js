@@ -1,10 +1,14 @@
 // The server side of `npm run bench`, run as a child process by scripts/bench.js (so that its
 // memory can be read from /proc/<pid>/status apart from the load generator's):
 //
-//   node scripts/bench-server.js <latchkey|bare> <memory|file|redis> <dataDir|-> <redisKeyPrefix|->
+//   node scripts/bench-server.js <latchkey|bare> <memory|file|redis|cluster> <dataDir|-> <redisKeyPrefix|->
+//
+// cluster: a Redis Cluster whose nodes BENCH_REDIS_CLUSTER_NODES lists (host:port,…), as
+// REDIS_CLUSTER_NODES for Latchkey. BENCH_TOTP_USERS (default 0) more accounts, each with an
+// authenticator app (one shared seed, sent to the parent), for password + TOTP logins.
 //
 // Listens on a free port of 127.0.0.1 and talks to the parent over the IPC channel:
-//   -> { type: 'ready', url, clientId, clientSecret, redirectUri, users, password }
+//   -> { type: 'ready', url, clientId, clientSecret, redirectUri, users, password, totpUsers, totpSeed }
 //   <- { type: 'mint', n }      -> { type: 'minted', tokens }  (n single-use refresh tokens)
 //   <- { type: 'stop' }         closes the server and the stores, then exits.
 //
@@ -20,6 +24,10 @@ import { join } from 'node:path';
 
 const [impl, storeKind, dataDirArg, prefixArg] = process.argv.slice(2);
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const CLUSTER_NODES = process.env.BENCH_REDIS_CLUSTER_NODES ?? '';
+const TOTP_USERS = Number(process.env.BENCH_TOTP_USERS ?? 0);
+// RFC 4648 base32, 160 bits: what an authenticator app would hold (shared by the TOTP bench accounts).
+const TOTP_SEED = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const REDIRECT_URI = 'https://rp.example/callback';
 const PASSWORD = 'correct horse battery staple';
 const LOGIN_USERS = 50;
@@ -27,8 +35,8 @@ const SECRET = randomBytes(32).toString('base64url');
 // The same lifetimes as Latchkey, so that both sides compute the same expiries.
 const { PROVIDER_TTL: TTL } = await import('../dist/oidc/provider.js');
 
-if (!['latchkey', 'bare'].includes(impl) || !['memory', 'file', 'redis'].includes(storeKind)) {
-  console.error('usage: bench-server.js <latchkey|bare> <memory|file|redis> <dataDir|-> <prefix|->');
+if (!['latchkey', 'bare'].includes(impl) || !['memory', 'file', 'redis', 'cluster'].includes(storeKind)) {
+  console.error('usage: bench-server.js <latchkey|bare> <memory|file|redis|cluster> <dataDir|-> <prefix|->');
   process.exit(2);
 }
 
@@ -67,6 +75,7 @@ async function startLatchkey(server, url) {
     // Redis keeps the provider artifacts and counters; the long-lived records stay on SQLite (in memory here).
     DATA_DIR: storeKind === 'file' ? dataDirArg : ':memory:',
     ...(storeKind === 'redis' ? { REDIS_URL, REDIS_KEY_PREFIX: prefixArg } : {}),
+    ...(storeKind === 'cluster' ? { REDIS_CLUSTER_NODES: CLUSTER_NODES, REDIS_KEY_PREFIX: prefixArg } : {}),
   };
   const container = await buildContainer(loadConfig(env));
   await ensureHealthy(container.stores);
@@ -85,6 +94,17 @@ async function startLatchkey(server, url) {
     await container.stores.consents.grant(account.id, client.client_id, ['openid']);
     users.push(email);
   }
+  // Password + authenticator app: each login uses an account of its own, since a TOTP time
+  // step is accepted once per account (30 s) and the runs are far faster than that.
+  const totpUsers = [];
+  const sealedSeed = container.box.seal(TOTP_SEED, 'factor.totp.seed');
+  for (let i = 0; i < TOTP_USERS; i++) {
+    const email = `totp${i}@bench.example`;
+    const account = await container.stores.accounts.create({ email, emailVerified: true, name: `TOTP ${i}`, passwordHash });
+    await container.stores.factors.create({ accountId: account.id, kind: 'totp', label: 'Authenticator app', data: { seed: sealedSeed }, counter: 0 }, Date.now());
+    await container.stores.consents.grant(account.id, client.client_id, ['openid']);
+    totpUsers.push(email);
+  }
   const refreshAccount = await container.stores.accounts.create({
     email: 'refresh@bench.example',
     emailVerified: true,
@@ -95,6 +115,7 @@ async function startLatchkey(server, url) {
     provider: container.provider,
     client,
     users,
+    totpUsers,
     refreshAccountId: refreshAccount.id,
     close: () => container.close(),
   };
@@ -108,12 +129,19 @@ async function startBare(server, url) {
     import('../dist/store/compose.js'),
     import('../dist/store/sqlite/index.js'),
   ]);
-  const { createRedisStores } = storeKind === 'redis' ? await import('../dist/store/redis/index.js') : {};
+  const redisKind = storeKind === 'redis' || storeKind === 'cluster';
+  const { createRedisStores } = redisKind ? await import('../dist/store/redis/index.js') : {};
   const sqlite = createSqliteStores(storeKind === 'file' ? join(dataDirArg, 'bare.sqlite') : ':memory:');
-  const stores =
-    storeKind === 'redis'
-      ? composeStores(sqlite, createRedisStores({ url: REDIS_URL, keyPrefix: prefixArg }))
-      : sqlite;
+  const clusterNodes = CLUSTER_NODES.split(',').filter(Boolean).map((node) => {
+    const [host, port] = node.split(':');
+    return { host, port: Number(port) };
+  });
+  const stores = redisKind
+    ? composeStores(
+        sqlite,
+        createRedisStores(storeKind === 'cluster' ? { clusterNodes, keyPrefix: prefixArg } : { url: REDIS_URL, keyPrefix: prefixArg }),
+      )
+    : sqlite;
   const client = {
     client_id: randomBytes(16).toString('base64url'),
     client_secret: randomBytes(32).toString('base64url'),
@@ -141,7 +169,7 @@ async function startBare(server, url) {
   });
   await ensureHealthy(stores);
   server.on('request', provider.callback());
-  return { provider, client, users: [], refreshAccountId: 'bench-account', close: () => stores.close() };
+  return { provider, client, users: [], totpUsers: [], refreshAccountId: 'bench-account', close: () => stores.close() };
 }
 
 /** n refresh tokens, each in its own grant, minted directly with the provider's models. */
@@ -201,4 +229,6 @@ process.send({
   redirectUri: REDIRECT_URI,
   users: app.users,
   password: PASSWORD,
+  totpUsers: app.totpUsers,
+  totpSeed: TOTP_SEED,
 });

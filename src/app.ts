@@ -1,11 +1,11 @@
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import mount from 'koa-mount';
 import { VIEWS_DIR, type Container } from './container.js';
 import { assetRoutes } from './http/assets.js';
 import { clientIp } from './http/client-ip.js';
 import { errorHandler } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
-import { methodGuard, routesOf } from './http/methods.js';
+import { methodGuard, routeTable, routesOf } from './http/methods.js';
 import { pinOrigin, publicMetadataCaching } from './http/origin.js';
 import { anonymousRateLimit } from './http/rate-limit.js';
 import { providerRoutes } from './http/provider-routes.js';
@@ -19,6 +19,14 @@ import { backupRoutes } from './account/backup-routes.js';
 import { subscriptionRoutes } from './orgs/routes.js';
 import { resetLinkRoutes } from './recovery/reset-routes.js';
 import { recoveryCodeRoutes } from './account/recovery-routes.js';
+
+/** The middleware in order as one, each one's next() running the following one (what app.use does). */
+function chain(middleware: Middleware[]): Middleware {
+  return (ctx, next) => {
+    const step = (i: number): Promise<unknown> => Promise.resolve(i < middleware.length ? middleware[i]!(ctx, () => step(i + 1)) : next());
+    return step(0);
+  };
+}
 
 /** Builds the HTTP application from a container: middleware order, routers, then the provider. No I/O. */
 export function buildApp(c: Container): Koa {
@@ -89,14 +97,24 @@ export function buildApp(c: Container): Koa {
     activityRoutes({ audit: c.audit, console: consoleKit }),
     subscriptionRoutes({ csrf: c.csrf, console: consoleKit, subscriptions: c.subscriptions }),
   ];
-  app.use(methodGuard([{ path: '/', methods: ['GET'] }, ...routers.flatMap(routesOf), ...providerRoutes(c.provider)]));
-  for (const router of routers) app.use(router.routes());
+  const ownRoutes = [{ path: '/', methods: ['GET'] }, ...routers.flatMap(routesOf)];
+  const protocolRoutes = providerRoutes(c.provider);
+  app.use(methodGuard([...ownRoutes, ...protocolRoutes]));
 
-  app.use(async (ctx, next) => {
-    if (ctx.path !== '/' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
-    ctx.type = 'html';
-    ctx.body = c.views.render('home', { title: 'Latchkey', issuer: c.config.issuer });
-  });
-  app.use(mount(c.provider));
+  const own = chain([
+    ...routers.map((router) => router.routes() as Middleware),
+    async (ctx, next) => {
+      if (ctx.path !== '/' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+      ctx.type = 'html';
+      ctx.body = c.views.render('home', { title: 'Latchkey', issuer: c.config.issuer });
+    },
+  ]);
+  const provider = mount(c.provider);
+  // A protocol endpoint (token, userinfo, introspection, …) that none of our routers claims
+  // goes straight to the provider instead of through every router's path matching: the
+  // same handler as the fall-through below, for a good share of the token endpoint's cost.
+  const isOwn = routeTable(ownRoutes);
+  const isProtocol = routeTable(protocolRoutes);
+  app.use((ctx, next) => (isProtocol(ctx.path) && !isOwn(ctx.path) ? provider(ctx, next) : own(ctx, () => provider(ctx, next))));
   return app;
 }

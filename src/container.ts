@@ -126,20 +126,25 @@ function masterSecret(config: Config): string {
 
 /**
  * Long-lived records (factors included) in MongoDB when MONGODB_URI is set, provider
- * artifacts, counters and single-use secrets in Redis when REDIS_URL is set, the rest on
+ * artifacts, counters and single-use secrets in Redis when REDIS_URL or REDIS_CLUSTER_NODES is set, the rest on
  * the embedded SQLite file (DATA_DIR=':memory:' keeps it in memory, for tests).
  */
 async function pickStores(config: Config, logger: Logger): Promise<Stores> {
   const sqlite =
-    config.mongodbUri && config.redisUrl
+    config.mongodbUri && config.redis
       ? undefined
       : createSqliteStores(config.dataDir === ':memory:' ? ':memory:' : join(config.dataDir, 'latchkey.sqlite'));
   // Loaded only when configured: mongoose alone costs ~30 MB of memory on the embedded store.
   const longLived = config.mongodbUri
     ? (await import('./store/mongo/index.js')).createMongoStores(config.mongodbUri, { logger })
     : sqlite!;
-  const shortLived = config.redisUrl
-    ? (await import('./store/redis/index.js')).createRedisStores({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger })
+  const shortLived = config.redis
+    ? (await import('./store/redis/index.js')).createRedisStores({
+        url: config.redisUrl,
+        clusterNodes: config.redisClusterNodes,
+        keyPrefix: config.redisKeyPrefix,
+        logger,
+      })
     : sqlite!;
   return composeStores(longLived, shortLived);
 }

@@ -36,13 +36,13 @@ const server = createServer(buildApp(container).callback());
 /** Where things live and, on a store with no client yet, how to get started: a newcomer's first questions. */
 async function logStartup(): Promise<void> {
   const { logger } = container;
-  const embedded = !(config.mongodbUri && config.redisUrl);
+  const embedded = !(config.mongodbUri && config.redis);
   logger.info(
     {
       envFile,
       sqlite: embedded ? resolve(join(config.dataDir, 'latchkey.sqlite')) : undefined,
       mongodb: config.mongodbUri ? 'MONGODB_URI' : undefined,
-      redis: config.redisUrl ? 'REDIS_URL' : undefined,
+      redis: config.redisClusterNodes ? 'REDIS_CLUSTER_NODES' : config.redisUrl ? 'REDIS_URL' : undefined,
       secret: config.secret ? 'LATCHKEY_SECRET' : resolve(join(config.dataDir, 'secret.key')),
     },
     'storage (back up the SQLite file and the secret together)',

@@ -26,7 +26,7 @@ export function createAccountService(deps: { accounts: AccountStore; hasher: Pas
       if (!emailSchema.safeParse(email).success) throw new AppError('invalid_email', 400);
       const name = input.name?.trim() || null;
       // The same rules as sign-up and password reset (password-policy.ts): PasswordRefused.
-      deps.passwords.check(input.password, [email, name ?? '']);
+      await deps.passwords.check(input.password, [email, name ?? '']);
       try {
         return await deps.accounts.create({
           email,

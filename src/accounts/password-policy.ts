@@ -1,6 +1,4 @@
-import { ZxcvbnFactory, type ZxcvbnResult } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
-import * as english from '@zxcvbn-ts/language-en';
+import type { ZxcvbnFactory, ZxcvbnResult } from '@zxcvbn-ts/core';
 import { AppError } from '../errors.js';
 import { passwordProblem } from './password.js';
 
@@ -35,9 +33,9 @@ export interface PasswordPolicy {
    * Rates `password` on the server (the hint works without JavaScript). `related` are words
    * an attacker would try first for this person: their email address, its local part, name.
    */
-  assess(password: string, related: readonly string[]): PasswordAssessment;
-  /** Throws PasswordRefused unless the password may be used. */
-  check(password: string, related: readonly string[]): void;
+  assess(password: string, related: readonly string[]): Promise<PasswordAssessment>;
+  /** Rejects with PasswordRefused unless the password may be used. */
+  check(password: string, related: readonly string[]): Promise<void>;
 }
 
 /** A refused password, with the assessment for the page's strength hint. */
@@ -63,11 +61,17 @@ export class PasswordRefused extends AppError {
  * than they add to these two rules.
  */
 export function createPasswordPolicy(): PasswordPolicy {
-  // Built on first use: loading the dictionaries costs ~150 ms, which a container that
-  // never rates a password (most CLI commands) should not pay.
-  let zxcvbn: ZxcvbnFactory | undefined;
-  const rate = (password: string, related: readonly string[]): ZxcvbnResult => {
-    zxcvbn ??= new ZxcvbnFactory({
+  // Loaded and built on first use: the dictionaries cost ~40 MB of memory and up to half a
+  // second of start-up, which an instance that never rates a password (one serving tokens,
+  // most CLI commands) should not pay.
+  let zxcvbn: Promise<ZxcvbnFactory> | undefined;
+  const load = async (): Promise<ZxcvbnFactory> => {
+    const [{ ZxcvbnFactory }, common, english] = await Promise.all([
+      import('@zxcvbn-ts/core'),
+      import('@zxcvbn-ts/language-common'),
+      import('@zxcvbn-ts/language-en'),
+    ]);
+    return new ZxcvbnFactory({
       dictionary: { ...common.dictionary, ...english.dictionary },
       graphs: common.adjacencyGraphs,
       translations: english.translations,
@@ -75,19 +79,26 @@ export function createPasswordPolicy(): PasswordPolicy {
       l33tMaxSubstitutions: 12,
       useLevenshteinDistance: false,
     });
+  };
+  const rate = async (password: string, related: readonly string[]): Promise<ZxcvbnResult> => {
+    zxcvbn ??= load().catch((error: unknown) => {
+      zxcvbn = undefined;
+      throw error;
+    });
+    const factory = await zxcvbn;
     const inputs = related.flatMap((value) => {
       const trimmed = value.trim().toLowerCase();
       // The whole value, its words, and its words run together ("gracehopper").
       const parts = trimmed.split(/[@\s._+-]+/).filter((part) => part.length >= 3);
       return trimmed ? [trimmed, trimmed.replace(/\s+/g, ''), ...parts] : [];
     });
-    return zxcvbn.check(password, inputs);
+    return factory.check(password, inputs);
   };
 
-  const assess = (password: string, related: readonly string[]): PasswordAssessment => {
+  const assess = async (password: string, related: readonly string[]): Promise<PasswordAssessment> => {
     const lengthProblem = passwordProblem(password);
     if (lengthProblem) return { problem: lengthProblem, score: 0, strength: STRENGTH[0], feedback: [] };
-    const result = rate(password, related);
+    const result = await rate(password, related);
     const only = result.sequence.length === 1 ? result.sequence[0] : undefined;
     const common = only?.pattern === 'dictionary' && only.dictionaryName === 'passwords-common';
     const feedback = [result.feedback.warning, ...result.feedback.suggestions].filter((line): line is string => Boolean(line));
@@ -97,8 +108,8 @@ export function createPasswordPolicy(): PasswordPolicy {
 
   return {
     assess,
-    check(password, related) {
-      const assessment = assess(password, related);
+    async check(password, related) {
+      const assessment = await assess(password, related);
       if (assessment.problem) throw new PasswordRefused({ ...assessment, problem: assessment.problem });
     },
   };

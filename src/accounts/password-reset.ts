@@ -126,7 +126,7 @@ export function createPasswordReset(deps: {
       const account = await usable(token);
       if (!account) throw new AppError('reset_link_invalid', 400);
       // Checked before the link is used up: a refused password keeps the link working.
-      passwords.check(password, [account.email, account.name ?? '']);
+      await passwords.check(password, [account.email, account.name ?? '']);
       const hash = await hasher.hash(password);
       if (!(await links.redeem(token))) throw new AppError('reset_link_invalid', 400);
       // Security rule "an inbox alone never passes as two factors": a password chosen through

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 
 export interface PasswordHasher {
@@ -11,16 +12,45 @@ export const ARGON2_PARAMS = { type: argon2.argon2id, memoryCost: 19_456, timeCo
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
 
-export function argon2Hasher(): PasswordHasher {
+/**
+ * At most `limit` callers at a time; the others wait their turn, first come first served.
+ * Returns a function that runs `task` under the limit.
+ */
+function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await task();
+    } finally {
+      // Hand the slot straight to the next caller, or free it.
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
+/**
+ * argon2id at ARGON2_PARAMS. Each hash or verification holds 19 MiB and a whole core for
+ * tens of milliseconds, so no more run at once than there are cores to run them (by default
+ * the cores this process may use): more would only queue inside libuv's thread pool while
+ * holding their memory, and take its threads from file and DNS work.
+ */
+export function argon2Hasher(options: { concurrency?: number } = {}): PasswordHasher {
+  const limited = limiter(Math.max(1, options.concurrency ?? availableParallelism()));
   return {
-    hash: (password) => argon2.hash(password, ARGON2_PARAMS),
-    async verify(hash, password) {
-      try {
-        return await argon2.verify(hash, password);
-      } catch {
-        return false;
-      }
-    },
+    hash: (password) => limited(() => argon2.hash(password, ARGON2_PARAMS)),
+    verify: (hash, password) =>
+      limited(async () => {
+        try {
+          return await argon2.verify(hash, password);
+        } catch {
+          return false;
+        }
+      }),
   };
 }
 

@@ -78,7 +78,7 @@ export function createSignUp(deps: {
       if (!name || [...name].length > NAME_MAX_LENGTH || CONTROL.test(name)) throw new AppError('invalid_name', 400);
       const email = normalizeEmail(form.email);
       if (!emailSchema.safeParse(email).success) throw new AppError('invalid_email', 400);
-      passwords.check(form.password, [email, name]);
+      await passwords.check(form.password, [email, name]);
       return { name, email, passwordHash: await hasher.hash(form.password) };
     },
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defaultMailFrom, mailFromFromEnv, smsWebhookUrlFromEnv, smtpUrlFromEnv } from './mail.js';
 import { trustProxyFromEnv } from './trust-proxy.js';
+import { redisClusterNodesFromEnv } from './redis.js';
 
 /** Which proxies in front of Latchkey may tell it the client's address (X-Forwarded-For). */
 export type TrustProxy =
@@ -19,6 +20,7 @@ export const configSchema = z
     LATCHKEY_SECRET: z.string().min(32, 'LATCHKEY_SECRET must be at least 32 characters').optional(),
     MONGODB_URI: z.string().min(1).optional(),
     REDIS_URL: z.string().min(1).optional(),
+    REDIS_CLUSTER_NODES: redisClusterNodesFromEnv.optional(),
     REDIS_KEY_PREFIX: z.string().default('latchkey:'),
     TRUST_PROXY: trustProxyFromEnv.default({ kind: 'none' }),
     PAGE_RATE_LIMIT: z.coerce.number().int().min(0).default(300),
@@ -28,9 +30,9 @@ export const configSchema = z
     SMS_WEBHOOK_URL: smsWebhookUrlFromEnv.optional(),
     SMS_WEBHOOK_SECRET: z.string().min(1).optional(),
   })
-  .refine((env) => env.LATCHKEY_SECRET || (!env.MONGODB_URI && !env.REDIS_URL), {
+  .refine((env) => env.LATCHKEY_SECRET || (!env.MONGODB_URI && !env.REDIS_URL && !env.REDIS_CLUSTER_NODES), {
     path: ['LATCHKEY_SECRET'],
-    message: 'LATCHKEY_SECRET is required with MONGODB_URI or REDIS_URL (every instance must share it)',
+    message: 'LATCHKEY_SECRET is required with MONGODB_URI, REDIS_URL or REDIS_CLUSTER_NODES (every instance must share it)',
   })
   .refine((env) => !env.ISSUER || /^https?:\/\/[^/?#]+\/?$/.test(env.ISSUER), {
     path: ['ISSUER'],
@@ -54,6 +56,10 @@ export const configSchema = z
     secret: env.LATCHKEY_SECRET,
     mongodbUri: env.MONGODB_URI,
     redisUrl: env.REDIS_URL,
+    /** Seed nodes (host:port) of a Redis Cluster; REDIS_URL, when also set, adds its node and its credentials. */
+    redisClusterNodes: env.REDIS_CLUSTER_NODES,
+    /** Short-lived records (artifacts, counters, single-use secrets) live in Redis: one node or a cluster. */
+    redis: Boolean(env.REDIS_URL || env.REDIS_CLUSTER_NODES),
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     trustProxy: env.TRUST_PROXY,
     /** Requests a minute one client IP may make to the anonymous pages (0 = unlimited). */

@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Carrier, OutgoingEmail } from './carriers.js';
 
 export interface SmtpOptions {
@@ -14,19 +14,26 @@ export interface SmtpOptions {
  * options in the URL's query still override them.
  */
 export function createSmtpCarrier({ url, from }: SmtpOptions): Carrier<OutgoingEmail> {
-  const transport = nodemailer.createTransport({
-    url,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 20_000,
-    // Nothing we send refers to files or URLs; refuse them should a template ever try.
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  });
+  // nodemailer is loaded with the first message, not at start: most requests never send one.
+  let transport: Promise<Transporter> | undefined;
+  let opened: Transporter | undefined;
+  const open = () =>
+    (transport ??= import('nodemailer').then(({ default: nodemailer }) => {
+      opened = nodemailer.createTransport({
+        url,
+        connectionTimeout: 10_000,
+        greetingTimeout: 10_000,
+        socketTimeout: 20_000,
+        // Nothing we send refers to files or URLs; refuse them should a template ever try.
+        disableFileAccess: true,
+        disableUrlAccess: true,
+      });
+      return opened;
+    }));
   return {
     name: 'smtp',
     async send({ to, subject, text, html }) {
-      const info = await transport.sendMail({
+      const info = await (await open()).sendMail({
         from,
         to,
         subject,
@@ -37,6 +44,6 @@ export function createSmtpCarrier({ url, from }: SmtpOptions): Carrier<OutgoingE
       });
       return { id: info.messageId };
     },
-    close: () => transport.close(),
+    close: () => opened?.close(),
   };
 }

@@ -90,8 +90,8 @@ export function resolveClientIp(
  * so rate limits, lockout and logs all see the same, non-spoofable address.
  */
 export function clientIp(trust: TrustProxy): Middleware {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     ctx.request.ip = resolveClientIp(ctx.req.socket.remoteAddress, ctx.req.headers['x-forwarded-for'], trust);
-    await next();
+    return next();
   };
 }

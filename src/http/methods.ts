@@ -44,15 +44,28 @@ function compile(spec: RouteSpec): CompiledRoute {
 const matches = (route: CompiledRoute, parts: readonly string[]) =>
   route.segments.length === parts.length && route.segments.every((segment, i) => (segment === null ? parts[i] !== '' : segment === parts[i]));
 
+/** Answers remembered per path; bounded, since paths with ids (/interaction/<uid>) are endless. */
+const REMEMBERED_PATHS = 1000;
+
 /** Looks paths up in a fixed route table. */
 export function routeTable(routes: readonly RouteSpec[]): (path: string) => PathMethods | undefined {
   const compiled = routes.map(compile);
-  return (path) => {
+  const lookup = (path: string): PathMethods | undefined => {
     const parts = segmentsOf(path);
     const found = compiled.filter((route) => matches(route, parts));
     if (!found.length) return undefined;
     const allow = new Set(found.flatMap((route) => [...route.methods]));
     return { allow: [...allow].sort(), preflight: found.some((route) => route.preflight) };
+  };
+  // Every request is looked up (twice: the method guard and the dispatch to the provider);
+  // the few fixed protocol paths then cost one Map read.
+  const remembered = new Map<string, PathMethods | undefined>();
+  return (path) => {
+    if (remembered.has(path)) return remembered.get(path);
+    const found = lookup(path);
+    if (remembered.size >= REMEMBERED_PATHS) remembered.clear();
+    remembered.set(path, found);
+    return found;
   };
 }
 

@@ -47,13 +47,23 @@ function normalizeHost(host: string, protocol: string): string | undefined {
  */
 export function pinOrigin(issuer: string, trust: TrustProxy): Middleware {
   const origin = issuerOrigin(issuer);
-  return async (ctx, next) => {
+  // Parsing a Host with URL costs more than the rest of this check; clients send few distinct
+  // values (bounded all the same: the header is the client's to choose).
+  const normalized = new Map<string, string | undefined>();
+  const normalize = (asked: string) => {
+    if (normalized.has(asked)) return normalized.get(asked);
+    const host = normalizeHost(asked, origin.protocol);
+    if (normalized.size >= 100) normalized.clear();
+    normalized.set(asked, host);
+    return host;
+  };
+  return (ctx, next) => {
     if (!HOST_AGNOSTIC_PATHS.has(ctx.path)) {
       const headers = ctx.req.headers;
       const proxied = peerIsTrustedProxy(ctx.req.socket.remoteAddress, trust);
       const forwardedHost = proxied ? rightmost(headers['x-forwarded-host']) : undefined;
       const asked = forwardedHost ?? headers.host ?? (headers[':authority'] as string | undefined);
-      if (!asked || normalizeHost(asked, origin.protocol) !== origin.host) throw new AppError('wrong_host', 421, { issuer });
+      if (!asked || normalize(asked) !== origin.host) throw new AppError('wrong_host', 421, { issuer });
       const forwardedProto = proxied ? rightmost(headers['x-forwarded-proto'])?.toLowerCase() : undefined;
       if (origin.protocol === 'https' && forwardedProto === 'http') throw new AppError('https_required', 400, { issuer });
     }
@@ -64,7 +74,7 @@ export function pinOrigin(issuer: string, trust: TrustProxy): Middleware {
       host: { value: origin.host },
       hostname: { value: origin.hostname },
     });
-    await next();
+    return next();
   };
 }
 
@@ -75,7 +85,8 @@ export function pinOrigin(issuer: string, trust: TrustProxy): Middleware {
 export function publicMetadataCaching(maxAgeSeconds = 300): Middleware {
   const paths = new Set(['/.well-known/openid-configuration', '/jwks']);
   return async (ctx, next) => {
+    if (!paths.has(ctx.path)) return next();
     await next();
-    if (paths.has(ctx.path) && ctx.status === 200) ctx.set('Cache-Control', `public, max-age=${maxAgeSeconds}`);
+    if (ctx.status === 200) ctx.set('Cache-Control', `public, max-age=${maxAgeSeconds}`);
   };
 }

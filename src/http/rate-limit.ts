@@ -17,14 +17,13 @@ const WINDOW_MS = 60_000;
 export function anonymousRateLimit(deps: { counters: CounterStore; clock: Clock; perMinute: number }): Middleware {
   const { counters, clock, perMinute } = deps;
   return async (ctx, next) => {
-    if (perMinute > 0 && ANONYMOUS_PATHS.test(ctx.path)) {
-      const now = clock.now();
-      const window = Math.floor(now / WINDOW_MS);
-      const { count } = await counters.hit(`ratelimit:pages:${ctx.ip}:${window}`, now, WINDOW_MS);
-      if (count > perMinute) {
-        ctx.set('Retry-After', String(Math.ceil(((window + 1) * WINDOW_MS - now) / 1000)));
-        throw new AppError('rate_limited', 429);
-      }
+    if (perMinute <= 0 || !ANONYMOUS_PATHS.test(ctx.path)) return next();
+    const now = clock.now();
+    const window = Math.floor(now / WINDOW_MS);
+    const { count } = await counters.hit(`ratelimit:pages:${ctx.ip}:${window}`, now, WINDOW_MS);
+    if (count > perMinute) {
+      ctx.set('Retry-After', String(Math.ceil(((window + 1) * WINDOW_MS - now) / 1000)));
+      throw new AppError('rate_limited', 429);
     }
     await next();
   };

@@ -16,13 +16,18 @@ function signingKey(kind: 'ec' | 'rsa'): JsonWebKey {
   return { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), use: 'sig', alg: kind === 'ec' ? 'ES256' : 'RS256' };
 }
 
+/**
+ * The stored value, or a new one stored atomically (instances starting together agree on
+ * one). The candidate is built only when nothing is stored: an RSA key pair costs tens to
+ * hundreds of milliseconds of start-up.
+ */
 async function loadOrCreate<T>(
   store: SecretStore,
   box: SecretBox,
   name: string,
   create: () => T,
 ): Promise<T> {
-  const sealed = await store.getOrCreate(name, box.seal(JSON.stringify(create()), name));
+  const sealed = (await store.find(name)) ?? (await store.getOrCreate(name, box.seal(JSON.stringify(create()), name)));
   return JSON.parse(box.open(sealed, name)) as T;
 }
 

@@ -162,6 +162,8 @@ export type Reservation =
 
 /** Named, long-lived secrets (signing keys, cookie keys), stored already encrypted. */
 export interface SecretStore {
+  /** The stored value for `name`, or null: lets callers skip building a costly candidate (key generation). */
+  find(name: string): Promise<string | null>;
   /**
    * Returns the stored value for `name`, storing `candidate` first when there is none.
    * Atomic: when several instances race, all of them get the one value that was stored.

@@ -1,13 +1,15 @@
 /**
  * The storage backends the contract suite runs against. SQLite always; Redis (short-lived
- * ports) when a server answers; MongoDB (long-lived ports) when MONGODB_URI is set. A
+ * ports) when a server answers, and a three-master Redis Cluster started by the test when
+ * redis-server is installed; MongoDB (long-lived ports) when MONGODB_URI is set. A
  * backend that cannot run is not registered at all, and one warning line says why.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Stores } from '../../src/store/ports.js';
 import { createMongoIndexes, createMongoStores } from '../../src/store/mongo/index.js';
-import { createRedisStores, type RedisStores } from '../../src/store/redis/index.js';
+import { createRedisStores, deleteKeysWithPrefix, type RedisStores } from '../../src/store/redis/index.js';
 import { createSqliteStores } from '../../src/store/sqlite/index.js';
+import { haveRedisCluster, startRedisCluster, type RedisClusterUnderTest } from '../support/redis-cluster.js';
 
 export type ShortLived = Pick<Stores, 'oidc' | 'counters' | 'oneTime'>;
 export type LongLived = Pick<
@@ -39,15 +41,6 @@ function sqlite<T>(): Backend<T> {
   };
 }
 
-async function deleteKeys(client: RedisStores['client'], prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    if (keys.length > 0) await client.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
-
 function redis(url: string): Backend<ShortLived> {
   // One prefix per test file: files run in parallel workers against the same server.
   const keyPrefix = `latchkey-test:${randomUUID()}:`;
@@ -60,8 +53,29 @@ function redis(url: string): Backend<ShortLived> {
     },
     async dispose() {
       if (!stores) return;
-      await deleteKeys(stores.client, keyPrefix);
+      await deleteKeysWithPrefix(stores.connection, keyPrefix);
       await stores.close();
+    },
+  };
+}
+
+/**
+ * A Redis Cluster of three masters started for the test file (test/support/redis-cluster.ts):
+ * the same contract must hold when a file's keys are spread over several masters.
+ */
+function redisCluster(): Backend<ShortLived> {
+  let cluster: RedisClusterUnderTest | undefined;
+  let stores: RedisStores | undefined;
+  return {
+    name: 'redis-cluster',
+    async open() {
+      cluster = await startRedisCluster();
+      stores = createRedisStores({ clusterNodes: cluster.nodes, keyPrefix: 'latchkey-test:' });
+      return stores;
+    },
+    async dispose() {
+      await stores?.close();
+      await cluster?.stop();
     },
   };
 }
@@ -111,6 +125,9 @@ export async function shortLivedBackends(): Promise<Backend<ShortLived>[]> {
     if (why === null) backends.push(redis(DEFAULT_REDIS_URL));
     else console.warn(`[contract] redis backend NOT run: nothing answers at ${DEFAULT_REDIS_URL} (${why}); set REDIS_URL to require it`);
   }
+  if (haveRedisCluster) backends.push(redisCluster());
+  else if (process.env.CI) throw new Error('redis-server and redis-cli are required for the redis-cluster contract backend in CI');
+  else console.warn('[contract] redis-cluster backend NOT run: no redis-server / redis-cli on PATH');
   return backends;
 }
 

@@ -303,6 +303,14 @@ describeBackends(backends, (stores) => {
   });
 
   describe('SecretStore', () => {
+    test('find returns the stored value, or null before anything is stored', async () => {
+      const { secrets } = stores();
+      const name = `find-${randomUUID()}`;
+      expect(await secrets.find(name)).toBeNull();
+      await secrets.getOrCreate(name, 'stored');
+      expect(await secrets.find(name)).toBe('stored');
+    });
+
     test('getOrCreate stores the first candidate and returns it for every later one', async () => {
       const { secrets } = stores();
       const name = `secret-${randomUUID()}`;

@@ -251,6 +251,31 @@ describeBackends(backends, (stores) => {
       test('a grant with nothing stored is a no-op', async () => {
         await expect(model().revokeByGrantId(newId())).resolves.toBeUndefined();
       });
+
+      test('artifacts saved while their grant is being revoked are gone, or caught by the next revocation', async () => {
+        // On a cluster an artifact and its grant index live on different masters and are
+        // written one after the other: no interleaving may leave an artifact unrevocable.
+        const store = model('RefreshToken');
+        const grantId = newId();
+        const ids = Array.from({ length: 40 }, newId);
+        await Promise.all([
+          ...ids.map((id) => store.upsert(id, { grantId }, 60)),
+          store.revokeByGrantId(grantId),
+          store.revokeByGrantId(grantId),
+        ]);
+        await store.revokeByGrantId(grantId);
+        expect(await Promise.all(ids.map((id) => store.find(id)))).toEqual(ids.map(() => undefined));
+      });
+
+      test('a uid or user code index left pointing at a re-saved artifact finds nothing', async () => {
+        const store = model('DeviceCode');
+        const id = newId();
+        await store.upsert(id, { uid: 'u-old', userCode: 'OLD-CODE' }, 60);
+        await store.upsert(id, { uid: 'u-new', userCode: 'NEW-CODE' }, 60);
+        expect(await store.findByUid('u-old')).toBeUndefined();
+        expect(await store.findByUserCode('OLD-CODE')).toBeUndefined();
+        expect(await store.findByUserCode('NEW-CODE')).toEqual({ uid: 'u-new', userCode: 'NEW-CODE' });
+      });
     });
   });
 });

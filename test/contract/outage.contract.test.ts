@@ -91,6 +91,7 @@ describe('mongo unreachable', () => {
         grant: () => stores.consents.grant('a', 'c', ['openid']),
         revoke: () => stores.consents.revoke('a', 'c'),
         getOrCreate: () => stores.secrets.getOrCreate('n', 'v'),
+        findSecret: () => stores.secrets.find('n'),
         createFactor: () => stores.factors.create({ accountId: 'a', kind: 'totp', label: null, data: {}, counter: 0 }),
         listFactors: () => stores.factors.listForAccount('a'),
         findFactor: () => stores.factors.find('a', 'f'),

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Stores } from '../../src/store/ports.js';
 import { startTestApp, type TestApp } from './app.js';
 import { redisBackedStores, redisUrlForTests, sharedSqlite } from './redis.js';
+import { haveRedisCluster, startRedisCluster } from './redis-cluster.js';
 
 type Instances<N extends number> = N extends 1 ? [TestApp] : N extends 2 ? [TestApp, TestApp] : TestApp[];
 
@@ -12,8 +13,9 @@ export interface AppBackend<N extends number> {
 }
 
 /**
- * The rows for describe.each: the app on the embedded SQLite store, and on Redis (provider
- * artifacts and counters under a fresh prefix, long-lived records in SQLite) when one answers.
+ * The rows for describe.each: the app on the embedded SQLite store, on Redis (provider
+ * artifacts and counters under a fresh prefix, long-lived records in SQLite) when one answers,
+ * and on a three-master Redis Cluster started for the file when redis-server is installed.
  * SQLite hides races behind its synchronous driver; Redis does not: both must hold.
  */
 export async function appBackends<N extends number>(suite: string, options: { instances: N; logger?: Logger }): Promise<AppBackend<N>[]> {
@@ -57,6 +59,34 @@ export async function appBackends<N extends number>(suite: string, options: { in
         };
       },
     });
+  }
+  if (haveRedisCluster) {
+    backends.push({
+      name: 'a Redis Cluster',
+      async start() {
+        const cluster = await startRedisCluster();
+        const longLived = sharedSqlite();
+        const redis = redisBackedStores({ clusterNodes: cluster.nodes }, longLived);
+        try {
+          const apps = await startAll(redis.stores);
+          return {
+            apps,
+            async close() {
+              await Promise.all(apps.map((a) => a.close()));
+              await redis.close();
+              await longLived.close();
+              await cluster.stop();
+            },
+          };
+        } catch (error) {
+          await redis.close();
+          await cluster.stop();
+          throw error;
+        }
+      },
+    });
+  } else {
+    console.warn(`[${suite}] Redis Cluster row NOT run: no redis-server / redis-cli on PATH`);
   }
   return backends;
 }

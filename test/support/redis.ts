@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { DEFAULT_REDIS_URL, redisUnreachable } from '../contract/backends.js';
 import { composeStores } from '../../src/store/compose.js';
 import type { Stores } from '../../src/store/ports.js';
-import { createRedisStores, type RedisStores } from '../../src/store/redis/index.js';
+import { createRedisStores, deleteKeysWithPrefix, type RedisStoreOptions, type RedisStores } from '../../src/store/redis/index.js';
 import { createSqliteStores, type SqliteStores } from '../../src/store/sqlite/index.js';
 
 /** The Redis to test against, or null (with a warning) when none answers and none was required. */
@@ -23,18 +23,22 @@ export interface RedisBackedStores {
   close(): Promise<void>;
 }
 
-/** Provider artifacts and counters in Redis under a fresh prefix; long-lived records in `longLived`. */
-export function redisBackedStores(url: string, longLived: SqliteStores, keyPrefix = `latchkey-it:${randomUUID()}:`): RedisBackedStores {
-  const redis = createRedisStores({ url, keyPrefix });
+/**
+ * Provider artifacts and counters in Redis under a fresh prefix; long-lived records in
+ * `longLived`. `target` is a URL, or connection options (a cluster's nodes).
+ */
+export function redisBackedStores(
+  target: string | Omit<RedisStoreOptions, 'keyPrefix'>,
+  longLived: SqliteStores,
+  keyPrefix = `latchkey-it:${randomUUID()}:`,
+): RedisBackedStores {
+  const redis = createRedisStores({ ...(typeof target === 'string' ? { url: target } : target), keyPrefix });
   return {
     stores: composeStores(longLived, redis),
     redis,
     keyPrefix,
     async close() {
-      if (redis.client.status === 'ready') {
-        const keys = await redis.client.keys(`${keyPrefix}*`);
-        if (keys.length) await redis.client.del(...keys);
-      }
+      if (redis.client.status === 'ready') await deleteKeysWithPrefix(redis.connection, keyPrefix).catch(() => undefined);
       await redis.close();
     },
   };

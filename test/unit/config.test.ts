@@ -32,6 +32,24 @@ describe('configuration', () => {
     expect(trust('10.0.0.0/8,fd00::/8')).toEqual({ kind: 'addresses', addresses: ['10.0.0.0/8', 'fd00::/8'] });
   });
 
+  test('REDIS_CLUSTER_NODES: host:port seeds of a Redis Cluster (needs LATCHKEY_SECRET like REDIS_URL)', () => {
+    const secret = { LATCHKEY_SECRET: 'x'.repeat(32) };
+    expect(loadConfig({ ...secret, REDIS_CLUSTER_NODES: '10.0.0.5:6379, redis-2.internal:7000,[fd00::7]:7001' })).toMatchObject({
+      redis: true,
+      redisUrl: undefined,
+      redisClusterNodes: [
+        { host: '10.0.0.5', port: 6379 },
+        { host: 'redis-2.internal', port: 7000 },
+        { host: 'fd00::7', port: 7001 },
+      ],
+    });
+    expect(loadConfig({})).toMatchObject({ redis: false, redisClusterNodes: undefined });
+    for (const bad of ['10.0.0.5', 'redis://10.0.0.5:6379', '10.0.0.5:0', '10.0.0.5:70000', ',']) {
+      expect(() => loadConfig({ ...secret, REDIS_CLUSTER_NODES: bad })).toThrow(/REDIS_CLUSTER_NODES/);
+    }
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.5:6379' })).toThrow(/LATCHKEY_SECRET/);
+  });
+
   test('a TRUST_PROXY that is neither is reported by name', () => {
     for (const bad of ['maybe', '10.0.0.1, proxy.internal', '10.0.0.0/33', '-1', '1.5', '21', ',']) {
       expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(/TRUST_PROXY/);

@@ -1,4 +1,3 @@
-import QRCode from 'qrcode';
 import type { SecretBox } from '../../crypto/secret-box.js';
 import { AppError } from '../../errors.js';
 import type { Factor, FactorStore } from '../../store/ports.js';
@@ -32,7 +31,7 @@ export function totpFactor(deps: { factors: FactorStore; box: SecretBox; limits:
     async enrolmentView(env, pending) {
       const seed = String(pending.seed);
       const uri = totpUri({ issuer: issuerName, accountName: env.account.email, secret: seed });
-      return { qr: await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 1, width: 220 }), secret: grouped(seed), uri };
+      return { qr: await (await import('qrcode')).default.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 1, width: 220 }), secret: grouped(seed), uri };
     },
     async finishEnrolment(env, pending, input) {
       const seed = String(pending.seed);

@@ -1,11 +1,5 @@
 import { isIP } from 'node:net';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-} from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
@@ -76,7 +70,6 @@ export interface WebAuthnFactor extends FactorModule {
   verifyPasskey(assertionJson: string | undefined, pending: Record<string, unknown> | undefined): Promise<{ accountId: string; proof: Proof }>;
 }
 
-const challengeBytes = (challenge: string) => new Uint8Array(Buffer.from(challenge, 'base64url'));
 const failed = () => new AppError('webauthn_failed', 400);
 
 function pendingOf(pending: Record<string, unknown> | undefined): WebAuthnPending | null {
@@ -110,6 +103,9 @@ export function labelFrom(input: FormInput): string {
  *   and neither the email nor the internal id.
  */
 export function webauthnFactor(deps: WebAuthnDeps): WebAuthnFactor {
+  // ~18 MB once loaded: only when a ceremony first needs it, not at start (an instance that
+  // only serves tokens never does).
+  const simpleWebAuthn = () => import('@simplewebauthn/server');
   const { factors, oneTime, limits, box, rpName, clock } = deps;
   const rp: RelyingParty = relyingParty(deps.issuer);
   const userHandle = (accountId: string) => box.digest(accountId, USER_HANDLE_PURPOSE);
@@ -120,17 +116,23 @@ export function webauthnFactor(deps: WebAuthnDeps): WebAuthnFactor {
     transports: Array.isArray(factor.data.transports) ? knownTransports(factor.data.transports.map(String)) : undefined,
   });
 
+  /**
+   * What @simplewebauthn/server's generateAuthenticationOptions returns, built here: every
+   * view of the sign-in page needs it (for "Sign in with a passkey"), and loading the library
+   * for it alone would cost ~18 MB in an instance that never verifies a passkey.
+   */
   const authenticationView = async (pending: WebAuthnPending, allow: Factor | null): Promise<WebAuthnView> => {
-    const options = await generateAuthenticationOptions({
-      rpID: rp.id,
-      // Bytes: the library would take a string as UTF-8 text and encode it again.
-      challenge: challengeBytes(pending.challenge),
+    const allowed = allow ? descriptor(allow) : undefined;
+    const options = {
+      rpId: rp.id,
+      // Already base64url of the challenge's bytes, as the library would encode them.
+      challenge: pending.challenge,
+      allowCredentials: allowed ? [{ ...allowed, id: allowed.id.replace(/=+$/, ''), type: 'public-key' }] : undefined,
       timeout: CEREMONY_TIMEOUT_MS,
       // A second factor after the password: UV is welcome (it makes a passkey-level proof) but not needed.
       // Passwordless: the assertion is the only proof, so the authenticator must verify the user.
       userVerification: allow ? 'preferred' : 'required',
-      allowCredentials: allow ? [descriptor(allow)] : undefined,
-    });
+    };
     return { optionsJson: JSON.stringify(options) };
   };
 
@@ -150,7 +152,7 @@ export function webauthnFactor(deps: WebAuthnDeps): WebAuthnFactor {
     if (response.id !== factor.data.credentialId || !fresh(pending, now)) return null;
     let info;
     try {
-      const result = await verifyAuthenticationResponse({
+      const result = await (await simpleWebAuthn()).verifyAuthenticationResponse({
         response,
         expectedChallenge: pending.challenge,
         expectedOrigin: rp.origin,
@@ -179,7 +181,7 @@ export function webauthnFactor(deps: WebAuthnDeps): WebAuthnFactor {
 
     async beginEnrolment(env: FactorEnv): Promise<WebAuthnEnrolmentPending> {
       const existing = await webauthnFactorsOf(env.account.id);
-      const options = await generateRegistrationOptions({
+      const options = await (await simpleWebAuthn()).generateRegistrationOptions({
         rpName,
         rpID: rp.id,
         userName: env.account.email,
@@ -203,7 +205,7 @@ export function webauthnFactor(deps: WebAuthnDeps): WebAuthnFactor {
       const registered = await limits.attempt(env.account.id, 'enrol:webauthn', async () => {
         if (!pending || !response || !fresh(pending, env.now)) return null;
         try {
-          const result = await verifyRegistrationResponse({
+          const result = await (await simpleWebAuthn()).verifyRegistrationResponse({
             response,
             expectedChallenge: pending.challenge,
             expectedOrigin: rp.origin,

@@ -111,6 +111,15 @@ export interface JoinRequestDoc {
 
 const options = { id: false, versionKey: false, strict: 'throw' } as const;
 
+/**
+ * Security writes (passwords and the sign-in cutoff, client secrets, signing keys, second
+ * factors, recovery codes) are acknowledged only once a majority of a replica set has them
+ * (journaled): a primary that fails over right after acknowledging could otherwise roll back a
+ * password change, a deleted factor or a used backup code, which would then work again. On a
+ * standalone server majority is the server itself.
+ */
+const security = { ...options, writeConcern: { w: 'majority' as const, j: true } };
+
 const accountSchema = new Schema<AccountDoc>(
   {
     id: { type: String, required: true },
@@ -126,7 +135,7 @@ const accountSchema = new Schema<AccountDoc>(
     enrolmentRequired: { type: Boolean },
     passwordFromLink: { type: Boolean },
   },
-  options,
+  security,
 );
 accountSchema.index({ id: 1 }, { unique: true });
 accountSchema.index({ emailLower: 1 }, { unique: true });
@@ -138,7 +147,7 @@ const clientSchema = new Schema<ClientDoc>(
     metadata: { type: Schema.Types.Mixed, required: true },
     createdAt: { type: Number, required: true },
   },
-  { ...options, minimize: false },
+  { ...security, minimize: false },
 );
 clientSchema.index({ client_id: 1 }, { unique: true });
 
@@ -159,7 +168,7 @@ const secretSchema = new Schema<SecretDoc>(
     value: { type: String, required: true },
     createdAt: { type: Number, required: true },
   },
-  options,
+  security,
 );
 secretSchema.index({ name: 1 }, { unique: true });
 
@@ -176,7 +185,7 @@ const factorSchema = new Schema<FactorDoc>(
     createdAt: { type: Number, required: true },
     lastUsedAt: { type: Number, default: null },
   },
-  { ...options, minimize: false },
+  { ...security, minimize: false },
 );
 factorSchema.index({ id: 1 }, { unique: true });
 factorSchema.index({ accountId: 1, createdAt: 1 });
@@ -190,7 +199,7 @@ const recoverySetSchema = new Schema<RecoverySetDoc>(
     codes: [{ _id: false, index: { type: Number, required: true }, digest: { type: String, required: true }, usedAt: { type: Number, default: null } }],
     createdAt: { type: Number, required: true },
   },
-  options,
+  security,
 );
 recoverySetSchema.index({ accountId: 1 }, { unique: true });
 

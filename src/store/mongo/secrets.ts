@@ -14,6 +14,10 @@ export function mongoSecretStore(mongo: MongoConnection, { secrets }: MongoModel
       .lean<Pick<SecretDoc, 'value'>>();
 
   return {
+    async find(name) {
+      const doc = await mongo.run('secret', () => secrets.findOne({ name }, { _id: 0, value: 1 }).lean<Pick<SecretDoc, 'value'>>());
+      return doc?.value ?? null;
+    },
     async getOrCreate(name, candidate) {
       const doc = await mongo.run('secret', async () => {
         try {

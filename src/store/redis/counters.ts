@@ -59,7 +59,7 @@ export function redisCounterStore(redis: RedisConnection, keyPrefix: string): Co
     async hit(name, nowMs, ttlMs) {
       const ttl = Math.max(1, Math.ceil(ttlMs));
       const [count, previous] = (await redis.run((c) =>
-        HIT(c, [key(name)], [Math.floor(nowMs), Math.floor(nowMs) + ttl, ttl]),
+        HIT(c, key(name), [Math.floor(nowMs), Math.floor(nowMs) + ttl, ttl]),
       )) as [number, string | null];
       return { count, previousHitAt: previous === null ? null : Number(previous) };
     },
@@ -74,12 +74,12 @@ export function redisCounterStore(redis: RedisConnection, keyPrefix: string): Co
       assertCounterLimit(limit);
       const now = Math.floor(nowMs);
       const [ok, count, retryAt] = (await redis.run((c) =>
-        RESERVE(c, [key(name)], [now, now + limit.ttlMs, limit.ttlMs, limit.free, ...limit.waitsMs]),
+        RESERVE(c, key(name), [now, now + limit.ttlMs, limit.ttlMs, limit.free, ...limit.waitsMs]),
       )) as [number, number, number?];
       return ok === 1 ? { ok: true, count } : { ok: false, count, retryAt: Number(retryAt) };
     },
     async release(name, nowMs) {
-      await redis.run((c) => RELEASE(c, [key(name)], [Math.floor(nowMs)]));
+      await redis.run((c) => RELEASE(c, key(name), [Math.floor(nowMs)]));
     },
   };
 }

@@ -10,63 +10,78 @@ import { cachedModels } from '../model-cache.js';
  *   base userCode:<code>    string id, same TTL
  *   base grant:<grantId>    set of ids, TTL >= its longest-lived member
  *
+ * Cluster-safe by construction: every script is given the one key it touches. The four keys
+ * of one artifact are found by four different values (id, uid, user code, grant id), so no
+ * hash tag could put them in one slot and still let each be found by its own value; they
+ * are kept consistent by ordering instead:
+ *
+ * - The artifact hash is the truth; uid/userCode index entries are hints. A lookup through
+ *   an index reads the artifact and accepts it only when it still carries that uid/userCode,
+ *   so an index entry left behind (a failed clean-up, a race with destroy) finds nothing.
+ * - Grant sets must never miss a member that revokeByGrantId should delete. upsert writes
+ *   the artifact first and adds it to its grant set second; revokeByGrantId reads the set,
+ *   deletes the members it read (each only while it still names that grant), and then
+ *   removes exactly those members from the set. An upsert racing a revocation thus either
+ *   lands in the set before it is read (and is deleted) or after (and survives, as it would
+ *   had it run after the revocation); a revocation that fails halfway leaves the set intact
+ *   for the next one. An upsert that fails between the two writes rejects (503), so the
+ *   artifact it wrote was never handed out.
+ *
  * `consumed` lives in its own hash field rather than inside the JSON: marking it from Lua
  * would mean a cjson decode/encode round trip, which turns empty arrays into objects and
  * rounds numbers to 14 digits. The index values are kept in the hash so that destroy and
- * re-upsert can remove exactly the index entries the previous version created.
+ * re-upsert can remove exactly the index entries the previous version created. Key names
+ * are those of the single-node layout before cluster support, so an upgrade keeps the
+ * sessions and tokens already stored.
  */
 
-/** Shared Lua helpers: drop a uid/userCode index entry only while it still points at this id. */
-const PRELUDE = `
-local function unindex(base, kind, value, id)
-  if value then
-    local ikey = base .. kind .. ':' .. value
-    if redis.call('GET', ikey) == id then redis.call('DEL', ikey) end
-  end
-end
-local function forget(base, key, id)
-  local old = redis.call('HMGET', key, 'grantId', 'uid', 'userCode')
-  if old[1] then redis.call('SREM', base .. 'grant:' .. old[1], id) end
-  unindex(base, 'uid', old[2], id)
-  unindex(base, 'userCode', old[3], id)
-  redis.call('DEL', key)
-end
-`;
-
-/** KEYS: artifact. ARGV: base, id, payload, ttlMs (0 = none), consumed, grantId, uid, userCode ('' = none). */
-const UPSERT = redisScript(`${PRELUDE}
+/**
+ * KEYS: artifact. ARGV: payload, ttlMs (0 = none), consumed, grantId, uid, userCode ('' = none).
+ * Replaces the artifact; returns the grantId, uid and userCode of the version it replaced.
+ */
+const WRITE = redisScript(`
 local key = KEYS[1]
-local base, id, payload, ttl, consumed = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
-local grantId, uid, userCode = ARGV[6], ARGV[7], ARGV[8]
-forget(base, key, id)
-local fields = { 'payload', payload }
-if consumed ~= '' then table.insert(fields, 'consumed'); table.insert(fields, consumed) end
-if grantId ~= '' then table.insert(fields, 'grantId'); table.insert(fields, grantId) end
-if uid ~= '' then table.insert(fields, 'uid'); table.insert(fields, uid) end
-if userCode ~= '' then table.insert(fields, 'userCode'); table.insert(fields, userCode) end
+local old = redis.call('HMGET', key, 'grantId', 'uid', 'userCode')
+redis.call('DEL', key)
+local fields = { 'payload', ARGV[1] }
+local names = { 'consumed', 'grantId', 'uid', 'userCode' }
+for i, name in ipairs(names) do
+  if ARGV[i + 2] ~= '' then table.insert(fields, name); table.insert(fields, ARGV[i + 2]) end
+end
 redis.call('HSET', key, unpack(fields))
+local ttl = tonumber(ARGV[2])
 if ttl > 0 then redis.call('PEXPIRE', key, ttl) end
-local function index(kind, value)
-  if value == '' then return end
-  local ikey = base .. kind .. ':' .. value
-  if ttl > 0 then redis.call('SET', ikey, id, 'PX', ttl) else redis.call('SET', ikey, id) end
+return old
+`);
+
+/** KEYS: artifact. ARGV: grantId ('' = any). Deletes it (only while it names that grant); returns its old grantId, uid, userCode, or nil. */
+const DELETE = redisScript(`
+local old = redis.call('HMGET', KEYS[1], 'grantId', 'uid', 'userCode')
+if ARGV[1] ~= '' and old[1] ~= ARGV[1] then return false end
+redis.call('DEL', KEYS[1])
+return old
+`);
+
+/** KEYS: grant set. ARGV: id, ttlMs (0 = none). Adds the id; the set lives at least as long as its longest-lived member. */
+const GRANT_ADD = redisScript(`
+local gkey, ttl = KEYS[1], tonumber(ARGV[2])
+local existed = redis.call('EXISTS', gkey)
+redis.call('SADD', gkey, ARGV[1])
+-- EXPIRE GT would never shorten, but treats a new (persistent) set as infinite: compare here.
+if ttl <= 0 then
+  redis.call('PERSIST', gkey)
+elseif existed == 0 then
+  redis.call('PEXPIRE', gkey, ttl)
+else
+  local current = redis.call('PTTL', gkey)
+  if current >= 0 and current < ttl then redis.call('PEXPIRE', gkey, ttl) end
 end
-index('uid', uid)
-index('userCode', userCode)
-if grantId ~= '' then
-  local gkey = base .. 'grant:' .. grantId
-  local existed = redis.call('EXISTS', gkey)
-  redis.call('SADD', gkey, id)
-  -- EXPIRE GT would never shorten, but treats a new (persistent) set as infinite: compare here.
-  if ttl <= 0 then
-    redis.call('PERSIST', gkey)
-  elseif existed == 0 then
-    redis.call('PEXPIRE', gkey, ttl)
-  else
-    local current = redis.call('PTTL', gkey)
-    if current >= 0 and current < ttl then redis.call('PEXPIRE', gkey, ttl) end
-  end
-end
+return 1
+`);
+
+/** KEYS: uid or userCode index. ARGV: id. Drops the entry only while it still points at this id. */
+const UNINDEX = redisScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
 `);
 
@@ -76,35 +91,11 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1])
 `);
 
-/** KEYS: uid or userCode index. ARGV: base. The artifact's payload and consumed, or nil. */
-const FIND_BY_INDEX = redisScript(`
-local id = redis.call('GET', KEYS[1])
-if not id then return false end
-return redis.call('HMGET', ARGV[1] .. 'id:' .. id, 'payload', 'consumed')
-`);
+/** [grantId, uid, userCode] of an artifact as stored (nil fields absent). */
+type Links = [grantId: string | null, uid: string | null, userCode: string | null];
+type Stored = [payload: string | null, consumed: string | null, ...rest: (string | null)[]];
 
-/** KEYS: artifact. ARGV: base, id. */
-const DESTROY = redisScript(`${PRELUDE}
-forget(ARGV[1], KEYS[1], ARGV[2])
-return 1
-`);
-
-/** KEYS: grant set. ARGV: base, grantId. */
-const REVOKE = redisScript(`${PRELUDE}
-local base, grantId = ARGV[1], ARGV[2]
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local key = base .. 'id:' .. id
-  -- A member re-upserted under another grant has already left this set; this guards id reuse.
-  local owner = redis.call('HGET', key, 'grantId')
-  if owner == grantId then forget(base, key, id) end
-end
-redis.call('DEL', KEYS[1])
-return 1
-`);
-
-type Stored = [payload: string | null, consumed: string | null] | null;
-
-function toPayload(stored: Stored): OidcPayload | undefined {
+function toPayload(stored: Stored | null): OidcPayload | undefined {
   if (!stored || stored[0] === null) return undefined;
   const payload = JSON.parse(stored[0]) as OidcPayload;
   return stored[1] === null ? payload : { ...payload, consumed: Number(stored[1]) };
@@ -118,29 +109,44 @@ export function redisOidcArtifactStore(redis: RedisConnection, keyPrefix: string
   const model = (name: string): OidcModelStore => {
     const base = `${keyPrefix}oidc:${name}:`;
     const key = (id: string) => `${base}id:${id}`;
-    const findByIndex = (kind: 'uid' | 'userCode', value: string) =>
-      redis.run(async (c) => toPayload((await FIND_BY_INDEX(c, [`${base}${kind}:${value}`], [base])) as Stored));
+    const indexKey = (kind: 'uid' | 'userCode', value: string) => `${base}${kind}:${value}`;
+    const grantKey = (grantId: string) => `${base}grant:${grantId}`;
+
+    /** Removes what `old` (a replaced or deleted version) linked to `id`, except the links `keep` still has. */
+    const unlink = (id: string, old: Links | null, keep: Partial<Record<'grantId' | 'uid' | 'userCode', string>> = {}) => {
+      if (!old) return Promise.resolve();
+      const [grantId, uid, userCode] = old;
+      const work: Promise<unknown>[] = [];
+      if (grantId && grantId !== keep.grantId) work.push(redis.run((c) => c.srem(grantKey(grantId), id)));
+      if (uid && uid !== keep.uid) work.push(redis.run((c) => UNINDEX(c, indexKey('uid', uid), [id])));
+      if (userCode && userCode !== keep.userCode) work.push(redis.run((c) => UNINDEX(c, indexKey('userCode', userCode), [id])));
+      return Promise.all(work);
+    };
+
+    const findByIndex = async (kind: 'uid' | 'userCode', value: string) => {
+      const id = await redis.run((c) => c.get(indexKey(kind, value)));
+      if (id === null) return undefined;
+      const stored = (await redis.run((c) => c.hmget(key(id), 'payload', 'consumed', kind))) as Stored;
+      // The index is a hint: the artifact must still carry the value it was found by.
+      return stored[2] === value ? toPayload(stored) : undefined;
+    };
 
     return {
       async upsert(id, payload, expiresInSeconds) {
         // A payload re-saved after consumption keeps its consumed mark (and stays unconsumable).
         const consumed = typeof payload.consumed === 'number' ? String(payload.consumed) : '';
-        await redis.run((c) =>
-          UPSERT(
-            c,
-            [key(id)],
-            [
-              base,
-              id,
-              JSON.stringify(payload),
-              ttlMs(expiresInSeconds),
-              consumed,
-              payload.grantId ?? '',
-              payload.uid ?? '',
-              payload.userCode ?? '',
-            ],
-          ),
-        );
+        const ttl = ttlMs(expiresInSeconds);
+        const { grantId = '', uid = '', userCode = '' } = payload;
+        const old = (await redis.run((c) => WRITE(c, key(id), [JSON.stringify(payload), ttl, consumed, grantId, uid, userCode]))) as Links;
+        // Only after the artifact exists (see the layout notes): its grant set and indexes.
+        const set = (kind: 'uid' | 'userCode', value: string) =>
+          redis.run((c) => (ttl > 0 ? c.set(indexKey(kind, value), id, 'PX', ttl) : c.set(indexKey(kind, value), id)));
+        await Promise.all([
+          grantId ? redis.run((c) => GRANT_ADD(c, grantKey(grantId), [id, ttl])) : undefined,
+          uid ? set('uid', uid) : undefined,
+          userCode ? set('userCode', userCode) : undefined,
+          unlink(id, old, { grantId, uid, userCode }),
+        ]);
       },
       async find(id) {
         return redis.run(async (c) => toPayload((await c.hmget(key(id), 'payload', 'consumed')) as Stored));
@@ -149,13 +155,25 @@ export function redisOidcArtifactStore(redis: RedisConnection, keyPrefix: string
       findByUserCode: (userCode) => findByIndex('userCode', userCode),
       async consume(id) {
         const consumed = Math.floor(Date.now() / 1000);
-        return redis.run(async (c) => (await CONSUME(c, [key(id)], [consumed])) === 1);
+        return redis.run(async (c) => (await CONSUME(c, key(id), [consumed])) === 1);
       },
       async destroy(id) {
-        await redis.run((c) => DESTROY(c, [key(id)], [base, id]));
+        const old = (await redis.run((c) => DELETE(c, key(id), ['']))) as Links | null;
+        await unlink(id, old);
       },
       async revokeByGrantId(grantId) {
-        await redis.run((c) => REVOKE(c, [`${base}grant:${grantId}`], [base, grantId]));
+        const set = grantKey(grantId);
+        const ids = await redis.run((c) => c.smembers(set));
+        if (ids.length === 0) return;
+        await Promise.all(
+          ids.map(async (id) => {
+            // A member re-upserted under another grant has already left this set; this guards id reuse.
+            const old = (await redis.run((c) => DELETE(c, key(id), [grantId]))) as Links | null;
+            await unlink(id, old, { grantId });
+          }),
+        );
+        // Exactly the members deleted above: one added meanwhile (an upsert racing this) stays.
+        await redis.run((c) => c.srem(set, ...ids));
       },
     };
   };

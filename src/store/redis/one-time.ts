@@ -47,11 +47,11 @@ export function redisOneTimeStore(redis: RedisConnection, keyPrefix: string): On
     async put(name, digest, ttlMs, nowMs) {
       assertDigest(digest);
       const ttl = ttlOf(ttlMs);
-      await redis.run((c) => PUT(c, [key(name)], [digest, nowOf(nowMs) + ttl, ttl]));
+      await redis.run((c) => PUT(c, key(name), [digest, nowOf(nowMs) + ttl, ttl]));
     },
     async take(name, digest, nowMs) {
       assertDigest(digest);
-      return redis.run(async (c) => (await TAKE(c, [key(name)], [digest, nowOf(nowMs)])) === 1);
+      return redis.run(async (c) => (await TAKE(c, key(name), [digest, nowOf(nowMs)])) === 1);
     },
     async peek(name, digest, nowMs) {
       assertDigest(digest);
@@ -61,7 +61,7 @@ export function redisOneTimeStore(redis: RedisConnection, keyPrefix: string): On
     async claim(name, ttlMs, nowMs) {
       const ttl = ttlOf(ttlMs);
       const now = nowOf(nowMs);
-      return redis.run(async (c) => (await CLAIM(c, [key(name)], [now, now + ttl, ttl])) === 1);
+      return redis.run(async (c) => (await CLAIM(c, key(name), [now, now + ttl, ttl])) === 1);
     },
     async delete(name) {
       await redis.run((c) => c.del(key(name)));
