@@ -1,4 +1,4 @@
-import type { MessageKey } from './messages.js';
+import { message, type MessageKey } from './messages.js';
 
 /**
  * The one error type of the application: a stable code (also the message key shown to
@@ -13,4 +13,14 @@ export class AppError extends Error {
     super(code);
     this.name = 'AppError';
   }
+}
+
+/**
+ * The errors a page shows itself (wrong code, a wait, cannot send), re-rendering its form;
+ * anything else (a CSRF failure, a server fault) is an error page.
+ */
+export function shownOnPage(error: unknown): { status: number; text: string } | undefined {
+  return error instanceof AppError && (error.status < 500 || error.code === 'delivery_failed') && error.code !== 'csrf_failed'
+    ? { status: error.status, text: message(error.code, error.details) }
+    : undefined;
 }

@@ -4,11 +4,11 @@ import { z } from 'zod';
 import { whereOf, type Audit } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { AppError } from '../errors.js';
+import { AppError, shownOnPage } from '../errors.js';
 import { countryPrefixes } from '../factors/phone/factor.js';
 import type { FactorRegistry } from '../factors/registry.js';
 import { formBody } from '../http/form-body.js';
-import { message, type MessageKey } from '../messages.js';
+import { message } from '../messages.js';
 import type { BackupMethods, PendingBackupMethod } from '../recovery/backup-methods.js';
 import type { BackupNotice } from '../recovery/two-factor-reset.js';
 import type { Account, BackupMethod } from '../store/ports.js';
@@ -21,11 +21,6 @@ import { consoleUser, recordChange } from './guard.js';
 /** A few short strings; a repeated field arrives as an array and is refused. */
 const formSchema = z.record(z.string().max(64), z.string().max(400));
 
-/** An error the page itself shows (wrong code, bad number, cannot send) rather than an error page. */
-const shownOnPage = (error: unknown): { status: number; text: string } | undefined =>
-  error instanceof AppError && (error.status < 500 || error.code === 'delivery_failed') && error.code !== 'csrf_failed'
-    ? { status: error.status, text: message(error.code as MessageKey, error.details) }
-    : undefined;
 
 export interface BackupRouteDeps {
   box: SecretBox;
@@ -106,7 +101,7 @@ export function backupRoutes(deps: BackupRouteDeps): Router {
     return pending;
   };
 
-  // --- The security page's "Backup method" section (rendered by account/routes.ts) ---
+  // --- Choose the kind (the security page's "Backup method" section links here) ---
   router.get('/account/security/backup', signedIn, elevatedPage, async (ctx) => {
     const { account } = consoleUser(ctx);
     await requireFactors(account);

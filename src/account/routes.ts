@@ -6,13 +6,13 @@ import { z } from 'zod';
 import { whereOf, type Audit } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { AppError } from '../errors.js';
+import { AppError, shownOnPage } from '../errors.js';
 import type { FactorEnv, FactorModule, FormInput } from '../factors/factor.js';
 import { countryPrefixes } from '../factors/phone/factor.js';
 import type { FactorRegistry } from '../factors/registry.js';
 import type { Csrf } from '../http/csrf.js';
 import { formBody } from '../http/form-body.js';
-import { message, type MessageKey } from '../messages.js';
+import { message } from '../messages.js';
 import type { Account, AccountStore, Factor, FactorKind, FactorStore } from '../store/ports.js';
 import { redeemConsoleCode } from './code-exchange.js';
 import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID } from './console-client.js';
@@ -56,11 +56,6 @@ const labelSchema = z
   .max(64)
   .regex(/^[^\p{Cc}\p{Cf}]*$/u);
 
-/** An error the page itself shows (wrong code, invalid number, cannot send), rather than an error page. */
-const shownOnPage = (error: unknown): { status: number; text: string } | undefined =>
-  error instanceof AppError && (error.status < 500 || error.code === 'delivery_failed') && error.code !== 'csrf_failed'
-    ? { status: error.status, text: message(error.code as MessageKey, error.details) }
-    : undefined;
 
 export interface AccountRouteDeps {
   provider: Provider;

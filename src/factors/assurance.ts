@@ -96,6 +96,11 @@ export function assurance(proofs: readonly Proof[]): Assurance {
   return { amr, acr };
 }
 
+/** Whether these proofs make two factors (2fa or phr), the level an account with 2FA on must reach. */
+export function isMultiFactor(proofs: readonly Proof[]): boolean {
+  return proofs.length > 0 && assurance(proofs).acr !== ACR.singleFactor;
+}
+
 /** Inboxes and saved recovery codes without the password or a device are still one thing an attacker can steal. */
 function onlyInboxesAndRecovery(classes: Set<FactorClass>): boolean {
   return [...classes].every((c) => c === 'inbox' || c === 'recovery');

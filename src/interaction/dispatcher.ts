@@ -9,7 +9,7 @@ import { AppError } from '../errors.js';
 import { typedCode, type FactorEnv, type FactorModule, type FormInput } from '../factors/factor.js';
 import { countryPrefixes } from '../factors/phone/factor.js';
 import type { FactorRegistry } from '../factors/registry.js';
-import { assurance, type Proof } from '../factors/assurance.js';
+import { isMultiFactor, type Proof } from '../factors/assurance.js';
 import type { Csrf } from '../http/csrf.js';
 import type { DeviceCookie } from '../http/device-cookie.js';
 import type { Views } from '../http/views.js';
@@ -266,7 +266,7 @@ export function createSignInDispatcher(deps: {
       return;
     }
     if (!account) throw new AppError('interaction_expired', 400);
-    const { factors } = await factsFor(account);
+    const { factors, facts } = await factsFor(account);
     const env = envFor(ctx, account);
     switch (state.step) {
       case 'verify_email': {
@@ -296,7 +296,6 @@ export function createSignInDispatcher(deps: {
         return;
       }
       case 'choose_factor': {
-        const { facts } = await factsFor(account);
         ctx.body = views.render('choose-factor', {
           title: 'Authenticate a different way',
           ...base,
@@ -353,11 +352,12 @@ export function createSignInDispatcher(deps: {
   async function settle(ctx: Context, interaction: Interaction, state: FlowState) {
     if (state.step === 'done') {
       const login = loginResult(state);
-      // A second factor was proven with a password set through a link: it is the owner's again.
-      // So it is when the account has no second factor: then the password was all there was to trust.
-      const signedIn = await accounts.findById(login.accountId);
-      if (signedIn?.passwordFromLink && (login.acr !== ACR.singleFactor || (await registry.enrolledFor(signedIn)).length === 0)) {
-        await accounts.confirmPassword(login.accountId);
+      // A second factor was proven with a password set through a link (its proof carries the
+      // inbox): the password is the owner's again. So it is when the account has no second
+      // factor: then the password was all there was to trust.
+      if (signInProofs(state).some((p) => p.method === 'pwd' && p.channel !== undefined)) {
+        const trusted = login.acr !== ACR.singleFactor || (await registry.enrolledFor(await accountOf(state))).length === 0;
+        if (trusted) await accounts.confirmPassword(login.accountId);
       }
       await deps.audit.record(login.accountId, 'signin.completed', whereOf(ctx), `to ${await clientName(interaction.params.client_id)} with ${login.amr.join(', ')}`);
       // prompt=create is answered by this flow whichever way it ended (created, or signed in instead).
@@ -445,19 +445,35 @@ export function createSignInDispatcher(deps: {
     const account = await accountOf(state);
     const token = pending.open(state)?.resetToken;
     if (typeof token !== 'string') throw new AppError('interaction_expired', 400);
-    const result = await passwords.verify({ email: account.email, password, clientIp: ctx.ip, deviceId: deviceCookie.deviceFor(ctx, account.email), userAgent: ctx.get('user-agent') || undefined });
+    const checked = await checkPassword(ctx, interaction, state, { email: account.email, password }, 'two_factor_reset_password');
+    if (!checked) return;
+    if (checked.id !== account.id || !(await deps.twoFactorReset.redeem(token))) throw new AppError('two_factor_link_invalid', 400);
+    await move(ctx, interaction, state, { type: 'password_verified', accountId: account.id, proof: passwordProof(checked) }, checked);
+  }
+
+  /**
+   * The throttled password check both password pages share (sign-in and the reset link):
+   * the account, with this browser remembered for it; or the page again with why not.
+   */
+  async function checkPassword(
+    ctx: Context,
+    interaction: Interaction,
+    state: FlowState,
+    form: { email: string; password: string },
+    wrong: 'invalid_credentials' | 'two_factor_reset_password',
+  ): Promise<Account | undefined> {
+    const { email, password } = form;
+    const result = await passwords.verify({ email, password, clientIp: ctx.ip, deviceId: deviceCookie.deviceFor(ctx, email), userAgent: ctx.get('user-agent') || undefined });
     if (!result.ok) {
       const error =
         result.reason === 'throttled'
           ? { status: 429, text: message('throttled', { minutes: String(Math.max(1, Math.ceil((result.retryAt - clock.now()) / 60_000))) }) }
-          : { status: 401, text: message('two_factor_reset_password') };
-      await render(ctx, interaction, state, error);
-      return;
+          : { status: 401, text: message(wrong) };
+      await render(ctx, interaction, state, error, { email });
+      return undefined;
     }
-    if (result.account.id !== account.id || !(await deps.twoFactorReset.redeem(token))) throw new AppError('two_factor_link_invalid', 400);
-    deviceCookie.remember(ctx, account.email);
-    const proof = passwordProof(result.account);
-    await move(ctx, interaction, state, { type: 'password_verified', accountId: account.id, proof }, result.account);
+    deviceCookie.remember(ctx, email);
+    return result.account;
   }
 
   const handlers: Record<Action, (ctx: Context, interaction: Interaction, state: FlowState) => Promise<void>> = {
@@ -468,19 +484,9 @@ export function createSignInDispatcher(deps: {
       const parsed = loginForm.safeParse(ctx.request.body ?? {});
       if (!parsed.success) throw new AppError('bad_request', 400);
       if (state.purpose === 'reset_2fa') return resetPassword(ctx, interaction, state, parsed.data.password);
-      const { email, password } = parsed.data;
-      const result = await passwords.verify({ email, password, clientIp: ctx.ip, deviceId: deviceCookie.deviceFor(ctx, email), userAgent: ctx.get('user-agent') || undefined });
-      if (!result.ok) {
-        const error =
-          result.reason === 'throttled'
-            ? { status: 429, text: message('throttled', { minutes: String(Math.max(1, Math.ceil((result.retryAt - clock.now()) / 60_000))) }) }
-            : { status: 401, text: message('invalid_credentials') };
-        await render(ctx, interaction, state, error, { email });
-        return;
-      }
-      deviceCookie.remember(ctx, email);
-      const proof = passwordProof(result.account);
-      await move(ctx, interaction, state, { type: 'password_verified', accountId: result.account.id, proof }, result.account);
+      const account = await checkPassword(ctx, interaction, state, parsed.data, 'invalid_credentials');
+      if (!account) return;
+      await move(ctx, interaction, state, { type: 'password_verified', accountId: account.id, proof: passwordProof(account) }, account);
     },
 
     async passkey(ctx, interaction, state) {
@@ -611,7 +617,7 @@ export function createSignInDispatcher(deps: {
         if (state.purpose === 'reset_2fa') {
           // Only a new factor that makes two factors with the password ends the old ones (the
           // kinds offered were filtered so; this is the last word before nothing can be undone).
-          if (assurance([...signInProofs(state), proof]).acr === ACR.singleFactor) {
+          if (!isMultiFactor([...signInProofs(state), proof])) {
             await registry.remove(account, factor.id);
             throw new AppError('bad_request', 400);
           }

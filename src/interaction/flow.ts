@@ -8,7 +8,7 @@
  * the request with unmet_authentication_requirements, never with a weaker login.
  */
 import { z } from 'zod';
-import { assurance, meets, type Acr, type Proof } from '../factors/assurance.js';
+import { assurance, isMultiFactor, meets, type Acr, type Proof } from '../factors/assurance.js';
 import { ACR } from '../oidc/acr.js';
 
 export const FACTOR_KINDS = ['totp', 'webauthn', 'phone', 'email'] as const;
@@ -241,7 +241,7 @@ export function recoveryOffered(method: RecoveryMethod, facts: FlowFacts): boole
 export function recoveryUseful(method: RecoveryMethod, state: Pick<FlowState, 'proofs'>, facts: FlowFacts): boolean {
   if (!recoveryOffered(method, facts)) return false;
   const proofs = signInProofs(state);
-  return proofs.length > 0 && meets(assurance([...proofs, { method, at: 0 }]).acr, ACR.multiFactor);
+  return proofs.length > 0 && isMultiFactor([...proofs, { method, at: 0 }]);
 }
 
 /** The proof method a new factor of each kind gives when it is confirmed. */
@@ -256,7 +256,7 @@ export function enrollableFor(required: Acr | undefined, facts: FlowFacts, state
   const kinds = required === ACR.phishingResistant ? facts.enrollable.filter((k) => PHISHING_RESISTANT.includes(k)) : facts.enrollable;
   const proofs = signInProofs(state);
   if (proofs.length === 0) return kinds;
-  return kinds.filter((kind) => meets(assurance([...proofs, { method: ENROLMENT_PROOF[kind], at: 0 }]).acr, ACR.multiFactor));
+  return kinds.filter((kind) => isMultiFactor([...proofs, { method: ENROLMENT_PROOF[kind], at: 0 }]));
 }
 
 export function transition(state: FlowState, event: FlowEvent, facts: FlowFacts): FlowState {

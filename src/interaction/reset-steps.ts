@@ -3,8 +3,7 @@ import type { Audit } from '../audit/audit.js';
 import { whereOf } from '../audit/audit.js';
 import { maskEmail } from '../delivery/redact.js';
 import { AppError } from '../errors.js';
-import { assurance, type Proof } from '../factors/assurance.js';
-import { ACR } from '../oidc/acr.js';
+import { isMultiFactor, type Proof } from '../factors/assurance.js';
 import { typedCode } from '../factors/factor.js';
 import type { Account, BackupMethod } from '../store/ports.js';
 import { TWO_FACTOR_RESET_LINK_TTL_MS, type TwoFactorReset } from '../recovery/two-factor-reset.js';
@@ -18,9 +17,6 @@ export interface SignInBackupMethods {
   sendSignInCode(account: Account, method: BackupMethod, ip: string): Promise<void>;
   verifySignInCode(account: Account, method: BackupMethod, code: string): Promise<Proof>;
 }
-
-/** Whether the password and the backup method's code are two factors (never two inboxes). */
-const provesTwoFactors = (proofs: Proof[]): boolean => proofs.length > 0 && assurance(proofs).acr !== ACR.singleFactor;
 
 export const RESET_ACTIONS = {
   backup: 'backup_method',
@@ -94,7 +90,7 @@ export function createResetSteps<I>(deps: { backupMethods: SignInBackupMethods; 
           const proof = await backupMethods.verifySignInCode(account, method, typedCode(input));
           await audit.record(account.id, 'backup_method.used', whereOf(ctx), backupMethods.describe(method));
           // Two inboxes are one factor: a password set through the login inbox and a backup email open no reset.
-          if (!provesTwoFactors([...state.proofs.filter((p) => p.method === 'pwd'), proof])) throw new AppError('backup_not_enough', 400);
+          if (!isMultiFactor([...state.proofs.filter((p) => p.method === 'pwd'), proof])) throw new AppError('backup_not_enough', 400);
           await kit.move(ctx, interaction, state, { type: 'backup_verified', proof: { ...proof, purpose: 'reset_2fa' } }, account);
         } catch (caught) {
           if (caught instanceof AppError && caught.code === 'wrong_code') await audit.record(account.id, 'factor.failed', whereOf(ctx), 'backup method code');
@@ -129,7 +125,7 @@ export function createResetSteps<I>(deps: { backupMethods: SignInBackupMethods; 
 
   /** Only a flow that proved the backup method (after the password) may send the link. */
   async function send(ctx: Context, interaction: I, state: FlowState, account: Account) {
-    const proven = state.proofs.some((p) => p.purpose === 'reset_2fa') && state.proofs.some((p) => p.method === 'pwd') && provesTwoFactors(state.proofs.map(({ purpose: _, ...p }) => p));
+    const proven = state.proofs.some((p) => p.purpose === 'reset_2fa') && state.proofs.some((p) => p.method === 'pwd') && isMultiFactor(state.proofs.map(({ purpose: _, ...p }) => p));
     if (!proven) throw new AppError('interaction_expired', 400);
     try {
       await reset.sendLink(account, whereOf(ctx));

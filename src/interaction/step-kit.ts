@@ -1,7 +1,6 @@
 import type { Context } from 'koa';
-import { AppError } from '../errors.js';
+import { shownOnPage } from '../errors.js';
 import type { FormInput } from '../factors/factor.js';
-import { message, type MessageKey } from '../messages.js';
 import type { Account } from '../store/ports.js';
 import type { PendingSeal } from './flow-store.js';
 import type { FlowEvent, FlowState } from './flow.js';
@@ -13,12 +12,7 @@ export interface StepError {
 }
 
 /** The AppErrors a step page shows itself (wrong code, wait, cannot send); anything else is an error page. */
-export const asStepError = (error: unknown): StepError | undefined =>
-  error instanceof AppError && error.status < 500 && error.code !== 'csrf_failed'
-    ? { status: error.status, text: message(error.code as MessageKey, error.details) }
-    : error instanceof AppError && error.code === 'delivery_failed'
-      ? { status: error.status, text: message('delivery_failed') }
-      : undefined;
+export const asStepError: (error: unknown) => StepError | undefined = shownOnPage;
 
 /** A step's page: the view and what it shows (the dispatcher adds uid, CSRF token, client name, error). */
 export interface StepPage {
