@@ -2,14 +2,11 @@ import Koa, { type Middleware } from 'koa';
 import mount from 'koa-mount';
 import { VIEWS_DIR, type Container } from './container.js';
 import { assetRoutes } from './http/assets.js';
-import { clientIp } from './http/client-ip.js';
-import { errorHandler } from './http/error-handler.js';
+import { edge } from './http/edge.js';
 import { healthRoutes } from './http/health.js';
-import { methodGuard, routeTable, routesOf } from './http/methods.js';
-import { pinOrigin, publicMetadataCaching } from './http/origin.js';
-import { anonymousRateLimit } from './http/rate-limit.js';
+import { routeTable, routesOf } from './http/methods.js';
+import { answerAsIssuer } from './http/origin.js';
 import { providerRoutes } from './http/provider-routes.js';
-import { securityHeaders } from './http/security-headers.js';
 import { interactionRoutes } from './interaction/routes.js';
 import { passwordRoutes } from './interaction/password-routes.js';
 import { createConsoleKit } from './account/console.js';
@@ -32,18 +29,12 @@ function chain(middleware: Middleware[]): Middleware {
 export function buildApp(c: Container): Koa {
   const app = new Koa();
   // Koa never reads X-Forwarded-* itself (it would take the client-chosen leftmost
-  // X-Forwarded-For entry): clientIp() sets ctx.ip and pinOrigin() the protocol and host.
+  // X-Forwarded-For entry): the edge sets ctx.ip, and answerAsIssuer the protocol and host.
   app.proxy = false;
+  answerAsIssuer(app.request, c.config.issuer);
   // The provider runs inside our request contexts (koa-mount), so its signed cookies use our keys.
   app.keys = c.provider.keys;
   app.silent = true;
-
-  app.use(securityHeaders({ https: c.config.issuer.startsWith('https:') }));
-  app.use(clientIp(c.config.trustProxy));
-  app.use(errorHandler(c.views, c.logger));
-  app.use(pinOrigin(c.config.issuer, c.config.trustProxy));
-  app.use(anonymousRateLimit({ counters: c.stores.counters, clock: c.clock, perMinute: c.config.pageRateLimit }));
-  app.use(publicMetadataCaching());
 
   const consoleKit = createConsoleKit({
     provider: c.provider,
@@ -99,7 +90,6 @@ export function buildApp(c: Container): Koa {
   ];
   const ownRoutes = [{ path: '/', methods: ['GET'] }, ...routers.flatMap(routesOf)];
   const protocolRoutes = providerRoutes(c.provider);
-  app.use(methodGuard([...ownRoutes, ...protocolRoutes]));
 
   const own = chain([
     ...routers.map((router) => router.routes() as Middleware),
@@ -115,6 +105,21 @@ export function buildApp(c: Container): Koa {
   // same handler as the fall-through below, for a good share of the token endpoint's cost.
   const isOwn = routeTable(ownRoutes);
   const isProtocol = routeTable(protocolRoutes);
-  app.use((ctx, next) => (isProtocol(ctx.path) && !isOwn(ctx.path) ? provider(ctx, next) : own(ctx, () => provider(ctx, next))));
+  const route: Middleware = (ctx, next) => (isProtocol(ctx.path) && !isOwn(ctx.path) ? provider(ctx, next) : own(ctx, () => provider(ctx, next)));
+  app.use(
+    edge(
+      {
+        issuer: c.config.issuer,
+        trustProxy: c.config.trustProxy,
+        views: c.views,
+        logger: c.logger,
+        counters: c.stores.counters,
+        clock: c.clock,
+        pageRateLimit: c.config.pageRateLimit,
+        routes: [...ownRoutes, ...protocolRoutes],
+      },
+      route,
+    ),
+  );
   return app;
 }

@@ -162,7 +162,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     const https = config.issuer.startsWith('https:');
     const csrf = createCsrf(deriveKey(secret, 'csrf'), { secure: https });
     const keys = await loadProviderKeys(stores.secrets, box);
-    const provider = createProvider({ issuer: config.issuer, keys, box, stores, views, firstParty: consoleClient(config.issuer) });
+    const provider = createProvider({ issuer: config.issuer, keys, box, stores, views, clock, firstParty: consoleClient(config.issuer) });
     const hasher = options.hasher ? options.hasher(argon2Hasher()) : argon2Hasher();
 
     const codeHasher = createCodeHasher(secret);

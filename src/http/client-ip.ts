@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { TrustProxy } from '../config/schema.js';
 import { canonicalIp } from '../config/trust-proxy.js';
 
@@ -89,9 +89,8 @@ export function resolveClientIp(
  * Sets ctx.ip (Koa's request has a setter) from resolveClientIp, before anything reads it,
  * so rate limits, lockout and logs all see the same, non-spoofable address.
  */
-export function clientIp(trust: TrustProxy): Middleware {
-  return (ctx, next) => {
+export function clientIpSetter(trust: TrustProxy): (ctx: Context) => void {
+  return (ctx) => {
     ctx.request.ip = resolveClientIp(ctx.req.socket.remoteAddress, ctx.req.headers['x-forwarded-for'], trust);
-    return next();
   };
 }

@@ -42,17 +42,38 @@ export function renderAppError(ctx: Context, views: Views, error: AppError): voi
   ctx.body = views.render('error', { title: heading, heading, message: text, code: error.code });
 }
 
-export function errorHandler(views: Views, logger: Logger): Middleware {
-  return async (ctx, next) => {
-    try {
-      await next();
-      // A status set without a body (no route matched, a library's bare refusal) still gets
-      // the page a person can read, never Koa's one-word text.
+export interface ErrorAnswers {
+  /**
+   * After the handlers: a status set without a body (no route matched, a library's bare
+   * refusal) still gets the page a person can read, never Koa's one-word text.
+   */
+  fillEmpty(ctx: Context): void;
+  /** Whatever was thrown, as an error page or JSON error; internals never reach the client (logged). */
+  answer(ctx: Context, error: unknown): void;
+}
+
+export function errorAnswers(views: Views, logger: Logger): ErrorAnswers {
+  return {
+    fillEmpty(ctx) {
       if (ctx.status >= 400 && ctx.body == null) renderAppError(ctx, views, new AppError(keyForStatus(ctx.status), ctx.status));
-    } catch (error) {
+    },
+    answer(ctx, error) {
       const appError = toAppError(error);
       if (appError.status >= 500) logger.error({ err: error, path: ctx.path }, 'request failed');
       renderAppError(ctx, views, appError);
+    },
+  };
+}
+
+/** The same as a middleware of its own (for apps without the edge, such as test harnesses). */
+export function errorHandler(views: Views, logger: Logger): Middleware {
+  const errors = errorAnswers(views, logger);
+  return async (ctx, next) => {
+    try {
+      await next();
+      errors.fillEmpty(ctx);
+    } catch (error) {
+      errors.answer(ctx, error);
     }
   };
 }

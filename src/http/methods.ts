@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
 import { AppError } from '../errors.js';
 
 /** A route of the application: `:name` segments match any one non-empty segment. */
@@ -75,21 +75,22 @@ export function routeTable(routes: readonly RouteSpec[]): (path: string) => Path
  * this, @koa/router answered bare-text 405/501 and node-oidc-provider's router fell through
  * to "Page not found" for paths that do exist. OPTIONS is answered here (204 and `Allow`),
  * except CORS preflights to the provider's cross-origin endpoints, which it answers itself.
- * Paths outside the table pass through untouched, to end as a 404 page.
+ * Paths outside the table pass through untouched, to end as a 404 page. Returns true when
+ * it answered the request itself (OPTIONS).
  */
-export function methodGuard(routes: readonly RouteSpec[]): Middleware {
+export function methodGuard(routes: readonly RouteSpec[]): (ctx: Context) => boolean {
   const lookup = routeTable(routes);
-  return async (ctx, next) => {
+  return (ctx) => {
     const found = lookup(ctx.path);
-    if (!found) return next();
+    if (!found) return false;
     const method = ctx.method.toUpperCase();
     if (method === 'OPTIONS') {
-      if (found.preflight && ctx.get('Origin') && ctx.get('Access-Control-Request-Method')) return next();
+      if (found.preflight && ctx.get('Origin') && ctx.get('Access-Control-Request-Method')) return false;
       ctx.set('Allow', found.allow.join(', '));
       ctx.status = 204;
-      return;
+      return true;
     }
-    if (found.allow.includes(method)) return next();
+    if (found.allow.includes(method)) return false;
     ctx.set('Allow', found.allow.join(', '));
     throw new AppError('method_not_allowed', 405);
   };

@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { TrustProxy } from '../config/schema.js';
 import { AppError } from '../errors.js';
 import { peerIsTrustedProxy } from './client-ip.js';
@@ -39,13 +39,12 @@ function normalizeHost(host: string, protocol: string): string | undefined {
 
 /**
  * Security rule "the issuer is the only origin": a request addressed to any other host
- * (Host, or X-Forwarded-Host from a trusted proxy) is refused with 421, and for every
- * other request Koa — and node-oidc-provider inside it, which builds discovery, device
- * `verification_uri` and redirect URLs from `ctx.href` — sees the issuer's scheme and host,
- * so no generated URL can carry a host an attacker chose. An https issuer behind a trusted
- * proxy that says the client came over plain http is refused too.
+ * (Host, or X-Forwarded-Host from a trusted proxy) is refused with 421, and every request
+ * sees the issuer's scheme and host (answerAsIssuer), so no generated URL can carry a host an
+ * attacker chose. An https issuer behind a trusted proxy that says the client came over
+ * plain http is refused too.
  */
-export function pinOrigin(issuer: string, trust: TrustProxy): Middleware {
+export function originCheck(issuer: string, trust: TrustProxy): (ctx: Context) => void {
   const origin = issuerOrigin(issuer);
   // Parsing a Host with URL costs more than the rest of this check; clients send few distinct
   // values (bounded all the same: the header is the client's to choose).
@@ -57,7 +56,7 @@ export function pinOrigin(issuer: string, trust: TrustProxy): Middleware {
     normalized.set(asked, host);
     return host;
   };
-  return (ctx, next) => {
+  return (ctx) => {
     if (!HOST_AGNOSTIC_PATHS.has(ctx.path)) {
       const headers = ctx.req.headers;
       const proxied = peerIsTrustedProxy(ctx.req.socket.remoteAddress, trust);
@@ -67,26 +66,32 @@ export function pinOrigin(issuer: string, trust: TrustProxy): Middleware {
       const forwardedProto = proxied ? rightmost(headers['x-forwarded-proto'])?.toLowerCase() : undefined;
       if (origin.protocol === 'https' && forwardedProto === 'http') throw new AppError('https_required', 400, { issuer });
     }
-    // Own properties shadow Koa's getters for this request only; `secure`, `origin` and
-    // `href` derive from them, so cookies get `Secure` exactly when the issuer is https.
-    Object.defineProperties(ctx.request, {
-      protocol: { value: origin.protocol },
-      host: { value: origin.host },
-      hostname: { value: origin.hostname },
-    });
-    return next();
   };
+}
+
+/**
+ * The other half of originCheck: Koa — and node-oidc-provider inside it, which builds discovery,
+ * device `verification_uri` and redirect URLs from `ctx.href` — reads the request's scheme and
+ * host from the issuer, never from the request; `secure`, `origin` and `href` derive from
+ * them, so cookies get `Secure` exactly when the issuer is https. Set once on the app's
+ * request prototype (every request's ctx.request inherits from it) rather than per request.
+ */
+export function answerAsIssuer(request: object, issuer: string): void {
+  const origin = issuerOrigin(issuer);
+  Object.defineProperties(request, {
+    protocol: { value: origin.protocol },
+    host: { value: origin.host },
+    hostname: { value: origin.hostname },
+  });
 }
 
 /**
  * Discovery and the JWKS are fetched by every relying party: let them (and shared caches)
  * keep a copy briefly. Safe to cache only because pinOrigin makes them host-independent.
  */
-export function publicMetadataCaching(maxAgeSeconds = 300): Middleware {
+export function publicMetadataCaching(maxAgeSeconds = 300): (ctx: Context) => void {
   const paths = new Set(['/.well-known/openid-configuration', '/jwks']);
-  return async (ctx, next) => {
-    if (!paths.has(ctx.path)) return next();
-    await next();
-    if (ctx.status === 200) ctx.set('Cache-Control', `public, max-age=${maxAgeSeconds}`);
+  return (ctx) => {
+    if (ctx.status === 200 && paths.has(ctx.path)) ctx.set('Cache-Control', `public, max-age=${maxAgeSeconds}`);
   };
 }

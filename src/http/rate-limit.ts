@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { CounterStore } from '../store/ports.js';
@@ -14,10 +14,9 @@ const WINDOW_MS = 60_000;
  * The counter is shared by every instance (CounterStore) and keyed per fixed window so an
  * idle IP is forgotten after a minute.
  */
-export function anonymousRateLimit(deps: { counters: CounterStore; clock: Clock; perMinute: number }): Middleware {
+export function anonymousRateLimit(deps: { counters: CounterStore; clock: Clock; perMinute: number }): (ctx: Context) => Promise<void> | undefined {
   const { counters, clock, perMinute } = deps;
-  return async (ctx, next) => {
-    if (perMinute <= 0 || !ANONYMOUS_PATHS.test(ctx.path)) return next();
+  const limit = async (ctx: Context) => {
     const now = clock.now();
     const window = Math.floor(now / WINDOW_MS);
     const { count } = await counters.hit(`ratelimit:pages:${ctx.ip}:${window}`, now, WINDOW_MS);
@@ -25,6 +24,7 @@ export function anonymousRateLimit(deps: { counters: CounterStore; clock: Clock;
       ctx.set('Retry-After', String(Math.ceil(((window + 1) * WINDOW_MS - now) / 1000)));
       throw new AppError('rate_limited', 429);
     }
-    await next();
   };
+  // Nothing to wait for on every other path (the token endpoint among them).
+  return (ctx) => (perMinute > 0 && ANONYMOUS_PATHS.test(ctx.path) ? limit(ctx) : undefined);
 }

@@ -1,10 +1,14 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 
-/**
- * Strict security headers and CSP on every response, set before the handlers run so
- * that node-oidc-provider can add the hash of its one inline script (form_post).
- */
-export function securityHeaders(options: { https: boolean }): Middleware {
+export interface SecurityHeaders {
+  /** Before the handlers run, so that node-oidc-provider can add the hash of its one inline script (form_post). */
+  set(ctx: Context): void;
+  /** After them: pages and interaction answers are never stored by a cache. */
+  finish(ctx: Context): void;
+}
+
+/** Strict security headers and CSP on every response. */
+export function securityHeaderSetter(options: { https: boolean }): SecurityHeaders {
   const csp = [
     "default-src 'none'",
     "script-src 'self'",
@@ -23,10 +27,23 @@ export function securityHeaders(options: { https: boolean }): Middleware {
     ['Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()'],
     ...(options.https ? [['Strict-Transport-Security', 'max-age=63072000; includeSubDomains'] as [string, string]] : []),
   ];
-  return async (ctx, next) => {
+  return {
     // Straight onto the Node response: constant strings need none of Koa's per-call checks (on every request).
-    for (const [name, value] of headers) ctx.res.setHeader(name, value);
+    set: (ctx) => {
+      for (const [name, value] of headers) ctx.res.setHeader(name, value);
+    },
+    finish: (ctx) => {
+      if (ctx.type === 'text/html' || ctx.path.startsWith('/interaction')) ctx.set('Cache-Control', 'no-store');
+    },
+  };
+}
+
+/** The same as a middleware of its own (for apps without the edge, such as test harnesses). */
+export function securityHeaders(options: { https: boolean }): Middleware {
+  const headers = securityHeaderSetter(options);
+  return async (ctx, next) => {
+    headers.set(ctx);
     await next();
-    if (ctx.type === 'text/html' || ctx.path.startsWith('/interaction')) ctx.set('Cache-Control', 'no-store');
+    headers.finish(ctx);
   };
 }

@@ -1,35 +1,15 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { cachedModels } from '../store/model-cache.js';
-import type { ClientMetadata, ClientStore, OidcArtifactStore, OidcModelStore, OidcPayload } from '../store/ports.js';
+import type { ClientStore, OidcArtifactStore, OidcModelStore, OidcPayload } from '../store/ports.js';
 import { withClientRules } from './client-policy.js';
 import { openClientSecret, sealClientSecret } from './client-secrets.js';
 import { sealedArtifacts } from './sealed-artifacts.js';
 import type { SignInCutoff } from './sign-in-cutoff.js';
 import { consumeOnce } from './single-use.js';
 
-/** Clients opened since they last changed, by client_id (bounded: client ids come from requests). */
-const OPENED_CLIENTS = 1000;
-
-/** Deep equality of two JSON values (what a store returns for client metadata). */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const keysA = Object.keys(a);
-  if (keysA.length !== Object.keys(b).length) return false;
-  return keysA.every((key) => Object.hasOwn(b, key) && sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
-}
-
 /** Clients are long-lived records (the client store); every other model is a provider artifact. */
 class ClientAdapter implements Adapter {
-  /**
-   * The client row is still read on every request, so a change made anywhere (the CLI,
-   * another instance) applies at once, a rotated secret included; only what is derived from
-   * an unchanged row (the opened secret, the client rules) is reused, which also hands
-   * node-oidc-provider the same object, whose Client it has cached.
-   */
-  private readonly opened = new Map<string, { stored: ClientMetadata; payload: AdapterPayload }>();
   constructor(
     private readonly clients: ClientStore,
     private readonly box: SecretBox,
@@ -37,20 +17,11 @@ class ClientAdapter implements Adapter {
   async upsert(id: string, payload: AdapterPayload): Promise<void> {
     await this.clients.create(sealClientSecret({ ...(payload as Record<string, unknown>), client_id: id }, this.box));
   }
+  /** Read on a miss of the client cache (client-cache.ts), which decides when a client is read again. */
   async find(id: string): Promise<AdapterPayload | undefined> {
     const stored = await this.clients.find(id);
-    if (!stored) {
-      this.opened.delete(id);
-      return undefined;
-    }
-    const known = this.opened.get(id);
-    if (known && sameJson(known.stored, stored)) return known.payload;
-    const opened = openClientSecret(stored, this.box);
-    if (!opened) return undefined;
-    const payload = withClientRules(opened) as AdapterPayload;
-    if (this.opened.size >= OPENED_CLIENTS) this.opened.clear();
-    this.opened.set(id, { stored, payload });
-    return payload;
+    const opened = stored && openClientSecret(stored, this.box);
+    return opened ? (withClientRules(opened) as AdapterPayload) : undefined;
   }
   async findByUid(): Promise<undefined> {
     return undefined;
@@ -75,7 +46,6 @@ class ClientAdapter implements Adapter {
 export function createAdapterFactory(artifacts: OidcArtifactStore, clients: ClientStore, box: SecretBox, cutoff?: SignInCutoff) {
   const sealed = cachedModels((name) => sealedArtifacts(artifacts.model(name), name, box));
   const model = (name: string): OidcModelStore => sealed.model(name);
-  // One for the provider's lifetime: it remembers what it opened.
   const clientAdapter = new ClientAdapter(clients, box);
 
   return (name: string): Adapter => {

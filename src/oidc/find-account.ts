@@ -1,10 +1,10 @@
 import type { FindAccount } from 'oidc-provider';
-import type { AccountStore } from '../store/ports.js';
+import type { AccountLookup } from './request-accounts.js';
 
 /** Claims the provider may release; a disabled account has none (its tokens stop working). */
-export function createFindAccount(accounts: AccountStore): FindAccount {
+export function createFindAccount(findById: AccountLookup): FindAccount {
   return async (_ctx, sub) => {
-    const account = await accounts.findById(sub);
+    const account = await findById(sub);
     if (!account || account.disabled) return undefined;
     return {
       accountId: account.id,

@@ -1,13 +1,16 @@
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Views } from '../http/views.js';
 import type { ClientMetadata, Stores } from '../store/ports.js';
 import { ENFORCED_ACRS, loginPolicy } from './acr-policy.js';
 import { createAdapterFactory } from './adapter.js';
+import { cacheClients } from './client-cache.js';
 import { createPrompt } from './create-prompt.js';
 import { createSignInCutoff } from './sign-in-cutoff.js';
 import { extraClientMetadata } from './client-policy.js';
 import { createFindAccount } from './find-account.js';
+import { accountsPerRequest } from './request-accounts.js';
 import type { ProviderKeys } from './keys.js';
 import { providerPages } from './provider-pages.js';
 import { introspectionAllowed, revocationAllowed } from './token-privacy.js';
@@ -45,6 +48,7 @@ export interface ProviderDeps {
   box: SecretBox;
   stores: Stores;
   views: Views;
+  clock: Clock;
   /**
    * Latchkey's own account console (account/console-client.ts): registered as a static
    * client, and first-party, so its scopes are granted without a consent page.
@@ -87,9 +91,10 @@ export function createProvider(deps: ProviderDeps): Provider {
   const pages = providerPages(deps.views);
   const policy = loginPolicy();
   policy.unshift(createPrompt());
+  const accounts = accountsPerRequest(deps.stores.accounts);
   const configuration: Configuration = {
-    adapter: createAdapterFactory(deps.stores.oidc, deps.stores.clients, deps.box, createSignInCutoff(deps.stores.accounts)),
-    findAccount: createFindAccount(deps.stores.accounts),
+    adapter: createAdapterFactory(deps.stores.oidc, deps.stores.clients, deps.box, createSignInCutoff(accounts)),
+    findAccount: createFindAccount(accounts),
     jwks: deps.keys.jwks as Configuration['jwks'],
     cookies: { keys: deps.keys.cookieKeys },
     scopes: SCOPES,
@@ -149,5 +154,6 @@ export function createProvider(deps: ProviderDeps): Provider {
     renderError: pages.renderError,
   };
   const provider = new Provider(deps.issuer, configuration);
+  cacheClients(provider, { version: () => deps.stores.clients.version(), now: () => deps.clock.now() });
   return provider;
 }

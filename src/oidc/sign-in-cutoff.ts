@@ -1,4 +1,5 @@
-import type { AccountStore, OidcPayload } from '../store/ports.js';
+import type { OidcPayload } from '../store/ports.js';
+import type { AccountLookup } from './request-accounts.js';
 
 /**
  * The provider artifacts that stand for a sign-in of an account, and the field holding
@@ -36,14 +37,14 @@ export interface SignInCutoff {
  * is ended as well (erring on the side of ending); password-reset.ts answers only once
  * that second has passed, so no sign-in the person makes afterwards falls in it.
  */
-export function createSignInCutoff(accounts: AccountStore): SignInCutoff {
+export function createSignInCutoff(findAccount: AccountLookup): SignInCutoff {
   return {
     applies: (model) => Object.hasOwn(SIGNED_IN_AT, model),
     async stillValid(model, payload) {
       const fields = SIGNED_IN_AT[model];
       const accountId = payload.accountId;
       if (!fields || typeof accountId !== 'string') return true;
-      const account = await accounts.findById(accountId);
+      const account = await findAccount(accountId);
       if (account?.sessionsValidAfter === undefined) return true;
       const signedInAt = fields.map((field) => payload[field]).find((value): value is number => typeof value === 'number');
       // Without a time, the artifact cannot show it is newer than the change: refused.

@@ -75,6 +75,11 @@ export interface ClientStore {
   update(metadata: ClientMetadata): Promise<boolean>;
   /** Returns false when there was no such client. */
   delete(clientId: string): Promise<boolean>;
+  /**
+   * A value that changes whenever any client is created, updated or deleted, by any process
+   * or instance sharing the store; cheap to read (oidc/client-cache.ts reads it per request).
+   */
+  version(): Promise<string>;
 }
 
 /** Scopes an account has agreed to release to a client, remembered across sessions. */

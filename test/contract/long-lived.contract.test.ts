@@ -249,6 +249,29 @@ describeBackends(backends, (stores) => {
       expect(await clients.find(client.client_id)).toBeNull();
     });
 
+    test('version moves with every create, update and delete, and with nothing else', async () => {
+      const { clients } = stores();
+      const client = metadata();
+      const seen = [await clients.version()];
+      const expectMoved = async () => {
+        const now = await clients.version();
+        expect(seen).not.toContain(now);
+        seen.push(now);
+      };
+      await clients.create(client);
+      await expectMoved();
+      await clients.find(client.client_id);
+      await clients.list();
+      expect(await clients.update({ ...metadata(), client_id: `missing-${randomUUID()}` })).toBe(false);
+      expect(await clients.delete(`missing-${randomUUID()}`)).toBe(false);
+      await expect(clients.create({ ...client })).rejects.toBeInstanceOf(DuplicateError);
+      expect(await clients.version()).toBe(seen.at(-1));
+      await clients.update({ ...client, client_secret: 'rotated' });
+      await expectMoved();
+      await clients.delete(client.client_id);
+      await expectMoved();
+    });
+
     test('delete removes the client and says whether there was one', async () => {
       const { clients } = stores();
       const client = metadata();

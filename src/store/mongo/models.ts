@@ -28,6 +28,12 @@ export interface ClientDoc {
   createdAt: number;
 }
 
+/** One document (_id 'clients') whose version every client write moves (ClientStore.version). */
+export interface ClientChangesDoc {
+  _id: string;
+  version: number;
+}
+
 export interface ConsentDoc {
   accountId: string;
   clientId: string;
@@ -150,6 +156,11 @@ const clientSchema = new Schema<ClientDoc>(
   { ...security, minimize: false },
 );
 clientSchema.index({ client_id: 1 }, { unique: true });
+
+const clientChangesSchema = new Schema<ClientChangesDoc>(
+  { _id: { type: String, required: true }, version: { type: Number, required: true } },
+  security,
+);
 
 const consentSchema = new Schema<ConsentDoc>(
   {
@@ -279,6 +290,7 @@ joinRequestSchema.index({ subscriptionId: 1, createdAt: 1 });
 export interface MongoModels {
   accounts: Model<AccountDoc>;
   clients: Model<ClientDoc>;
+  clientChanges: Model<ClientChangesDoc>;
   consents: Model<ConsentDoc>;
   secrets: Model<SecretDoc>;
   factors: Model<FactorDoc>;
@@ -295,6 +307,7 @@ export function defineModels(connection: Connection): MongoModels {
   return {
     accounts: connection.model<AccountDoc>('Account', accountSchema, 'accounts'),
     clients: connection.model<ClientDoc>('Client', clientSchema, 'clients'),
+    clientChanges: connection.model<ClientChangesDoc>('ClientChanges', clientChangesSchema, 'client_changes'),
     consents: connection.model<ConsentDoc>('Consent', consentSchema, 'consents'),
     secrets: connection.model<SecretDoc>('Secret', secretSchema, 'secrets'),
     factors: connection.model<FactorDoc>('Factor', factorSchema, 'factors'),
