@@ -87,7 +87,10 @@ const ARGON2_SECONDS = 3;
 // Enough accounts that no TOTP login reuses one (a time step is accepted once per account).
 const TOTP_USERS = Number(process.env.BENCH_TOTP_USERS ?? 1500);
 /** The node flags of package.json's start script (the V8 heap cap): Latchkey's servers run with them. */
-const START_FLAGS = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start.match(/--[\w-]+(=\S+)?/g) ?? [];
+const START_SCRIPT = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
+const START_FLAGS = START_SCRIPT.match(/--[\w-]+(=\S+)?/g) ?? [];
+/** The environment variables the start script sets before `node` (MALLOC_ARENA_MAX): Latchkey's servers get them too. */
+const START_ENV = Object.fromEntries([...START_SCRIPT.split(/\bnode\b/)[0].matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)].map((m) => [m[1], m[2]]));
 const PIN = process.env.BENCH_PIN !== '0' && cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0;
 const SERVER_CPU = process.env.BENCH_SERVER_CPU ?? '1';
 const LOAD_CPU = process.env.BENCH_LOAD_CPU ?? '0';
@@ -200,6 +203,7 @@ async function startServer(impl, store, { totpUsers = 0 } = {}) {
     execArgv: impl === 'latchkey' ? START_FLAGS : [],
     env: {
       ...process.env,
+      ...(impl === 'latchkey' ? START_ENV : {}),
       LOG_LEVEL: 'silent',
       BENCH_REDIS_URL: REDIS_URL,
       BENCH_REDIS_CLUSTER_NODES: clusterNodes,
@@ -760,7 +764,7 @@ async function timeToFirstAnswer(dataDir) {
   const port = await freePort();
   const t0 = performance.now();
   const child = spawn(process.execPath, [...START_FLAGS, join(ROOT, 'dist/main.js')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'production' },
+    env: { ...process.env, ...START_ENV, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'production' },
     // Not the checkout: a .env there would be read.
     cwd: dataDir,
     stdio: 'ignore',
@@ -963,7 +967,7 @@ ${argonLines.join('\n')}
 ## Method
 
 - Every server runs in its own child process (\`node scripts/bench-server.js <impl> <store> …\`), one fresh process per (server, store, scenario), on 127.0.0.1; load from autocannon ${pkgVersion('autocannon')}, ${CONNECTIONS} connections, keep-alive. Each server gets a ${WARMUP} s warm-up; then ${ROUNDS} rounds (${CLUSTER_ROUNDS} on the cluster) of ${DURATION} s per server, alternating bare and Latchkey (bare, Latchkey / Latchkey, bare / …; the server not under load idles). Each round's ratio is Latchkey's rate ÷ bare's in that round; rates shown are medians over rounds. Logins: ${LOGIN_ROUNDS} runs of ${DURATION} s.
-- **Latchkey** is the real app (\`loadConfig\` → \`buildContainer\` → \`buildApp\`), run with the node flags of \`npm start\` (\`${START_FLAGS.join(' ')}\`; bare runs with Node's defaults), with LOG_LEVEL=silent and the page rate limit off (all load comes from one address). **bare** is \`new Provider(issuer, {…})\` with the same adapter factory over the same store kind, a static confidential client, the same TTLs, rotating refresh tokens, PKCE, opaque tokens, ES256 ID tokens, served by \`http.createServer(provider.callback())\`.
+- **Latchkey** is the real app (\`loadConfig\` → \`buildContainer\` → \`buildApp\`), run as \`npm start\` runs it (\`${[...Object.entries(START_ENV).map(([k, v]) => `${k}=${v}`), ...START_FLAGS].join(' ')}\`; bare runs with Node's and glibc's defaults), with LOG_LEVEL=silent and the page rate limit off (all load comes from one address). **bare** is \`new Provider(issuer, {…})\` with the same adapter factory over the same store kind, a static confidential client, the same TTLs, rotating refresh tokens, PKCE, opaque tokens, ES256 ID tokens, served by \`http.createServer(provider.callback())\`.
 - Stores: **SQLite file** in a fresh temp directory (WAL, synchronous=NORMAL); **Redis**: provider artifacts and counters in Redis under a fresh prefix (deleted afterwards: ${redisKeysDeleted.reduce((a, b) => a + b, 0)} keys), long-lived records on SQLite :memory:; **Redis Cluster**: the same on a three-master cluster started by the bench (REDIS_CLUSTER_NODES), removed afterwards.
 - **client credentials**: \`POST /token grant_type=client_credentials\`, client_secret_basic. **refresh**: single-use refresh tokens minted beforehand in the server with the provider's own models, one per request.
 - **password login**: \`GET /auth\` → login page → \`POST /login\` → \`GET /auth/<uid>\` → code → \`POST /token\` (PKCE), consent pre-seeded, 50 accounts sharing one argon2id hash round-robin. **password + TOTP**: the same plus the authenticator-app page and \`POST …/factor\` with the current code; every login uses an account of its own (${TOTP_USERS} prepared), since a time step is accepted once per account.

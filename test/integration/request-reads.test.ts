@@ -10,6 +10,7 @@ async function refreshTokenFor(app: TestApp, accountId: string, clientId: string
   grant.addOIDCScope('openid email offline_access');
   const grantId = await grant.save();
   const client = await provider.Client.find(clientId);
+  if (!client) throw new Error(`no client ${clientId}`);
   const token = new provider.RefreshToken({ accountId, client, grantId, scope: 'openid email offline_access', gty: 'authorization_code', authTime });
   return token.save();
 }
