@@ -8,10 +8,11 @@ export function sqliteClientStore(db: SqliteDatabase): ClientStore {
   const all = db.prepare<[], { metadata: string }>('SELECT metadata FROM clients ORDER BY created_at, client_id');
   const replace = db.prepare('UPDATE clients SET metadata = ? WHERE client_id = ?');
   const remove = db.prepare('DELETE FROM clients WHERE client_id = ?');
-  // Moved by triggers on clients (database.ts), in the writer's own transaction.
-  const changes = db.prepare<[], number>('SELECT version FROM client_changes WHERE id = 1').pluck();
-  // An in-memory database has one connection, this one, and every client write goes through
-  // this store: counting here answers version() without a statement (read on every request).
+  // SQLite's data_version moves whenever another connection (the CLI, another process on the
+  // file) commits anything, and never for this connection's own commits: those are the client
+  // writes counted below, as every client write of this connection goes through this store.
+  // A cheap read (no table is touched), made on every protocol request by the client cache.
+  const foreignCommits = db.prepare<[], number>('PRAGMA data_version').pluck();
   let written = 0;
   const wrote = (result: RunResult) => {
     if (result.changes > 0) written += 1;
@@ -41,7 +42,7 @@ export function sqliteClientStore(db: SqliteDatabase): ClientStore {
       return wrote(remove.run(clientId)).changes > 0;
     },
     async version() {
-      return db.memory ? `memory:${written}` : String(changes.get());
+      return `${foreignCommits.get()}:${written}`;
     },
   };
 }

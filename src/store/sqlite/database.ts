@@ -147,14 +147,6 @@ const MIGRATIONS: string[] = [
      detail TEXT
    );
    CREATE INDEX audit_events_account ON audit_events (account_id, at, seq);`,
-  // Client cache (oidc/client-cache.ts): one counter that every change to a client moves,
-  // whoever makes it (this process, the CLI, another process on the same file), so that an
-  // instance can tell with one tiny read whether the clients it holds are still current.
-  `CREATE TABLE client_changes (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
-   INSERT INTO client_changes (id, version) VALUES (1, 0);
-   CREATE TRIGGER clients_inserted AFTER INSERT ON clients BEGIN UPDATE client_changes SET version = version + 1 WHERE id = 1; END;
-   CREATE TRIGGER clients_updated AFTER UPDATE ON clients BEGIN UPDATE client_changes SET version = version + 1 WHERE id = 1; END;
-   CREATE TRIGGER clients_deleted AFTER DELETE ON clients BEGIN UPDATE client_changes SET version = version + 1 WHERE id = 1; END;`,
 ];
 
 /**
