@@ -205,8 +205,15 @@ export function createSignInDispatcher(deps: {
         state = await enter(ctx, state, account);
       }
     }
+    state = await withPasskeyChallenge(state);
     await saveFlowState(interaction as never, state);
     return state;
+  }
+
+  /** The sign-in page offers "Sign in with a passkey": it needs a fresh discoverable-credential challenge. */
+  async function withPasskeyChallenge(state: FlowState): Promise<FlowState> {
+    if (state.step !== 'password' || !deps.passkeys || pending.open(state)) return state;
+    return pending.seal(state, (await deps.passkeys.passkeyOptions()).pending);
   }
 
   /**
@@ -670,11 +677,9 @@ export function createSignInDispatcher(deps: {
       if (finished(interaction)) return resume(ctx, interaction);
       let state = await current(ctx, interaction);
       if (state.step === 'done' || state.step === 'unmet') return settle(ctx, interaction, state);
-      if (state.step === 'password' && deps.passkeys && !pending.open(state)) {
-        // A fresh discoverable-credential challenge for "Sign in with a passkey".
-        state = pending.seal(state, (await deps.passkeys.passkeyOptions()).pending);
-        await saveFlowState(interaction as never, state);
-      }
+      // Normally given when the flow starts (one save); again here if a step used it up.
+      const offered = await withPasskeyChallenge(state);
+      if (offered !== state) await saveFlowState(interaction as never, (state = offered));
       await render(ctx, interaction, state);
     },
     async handle(ctx, interaction, action) {

@@ -1,6 +1,9 @@
-import type { AccountStore, Stores } from '../../src/store/ports.js';
+import type { AccountStore, OidcArtifactStore, Stores } from '../../src/store/ports.js';
 import { createSqliteStores } from '../../src/store/sqlite/index.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { Browser } from '../support/browser.js';
+import { openSignIn } from '../support/flow.js';
+import { authorizationRequest, discover, registerWebClient } from '../support/rp.js';
 import { postAs } from '../support/token-endpoint.js';
 
 /** A refresh token of `accountId` for `clientId`, minted with the provider's own models (as a code exchange would). */
@@ -15,14 +18,22 @@ async function refreshTokenFor(app: TestApp, accountId: string, clientId: string
   return token.save();
 }
 
-describe('one account read per token request (sign-in cutoff and claims share it)', () => {
+describe('reads and writes per request: one account read per token request, one interaction save per sign-in page', () => {
   let app: TestApp;
-  const reads = { findById: 0 };
+  const reads = { findById: 0, interactionSaves: 0 };
 
   beforeAll(async () => {
     const stores = createSqliteStores(':memory:');
     const accounts: AccountStore = { ...stores.accounts, findById: (id) => (reads.findById++, stores.accounts.findById(id)) };
-    app = await startTestApp({ stores: { ...stores, accounts, close: () => stores.close() } as Stores });
+    const oidc: OidcArtifactStore = {
+      ...stores.oidc,
+      model(name) {
+        const model = stores.oidc.model(name);
+        if (name !== 'Interaction') return model;
+        return { ...model, upsert: (id, payload, expiresIn) => (reads.interactionSaves++, model.upsert(id, payload, expiresIn)) };
+      },
+    };
+    app = await startTestApp({ stores: { ...stores, accounts, oidc, close: () => stores.close() } as Stores });
   });
   afterAll(() => app.close());
 
@@ -47,5 +58,15 @@ describe('one account read per token request (sign-in cutoff and claims share it
     await app.container.stores.accounts.updatePassword(account.id, 'not-a-real-hash');
     const second = await postAs(app, client, '/token', { grant_type: 'refresh_token', refresh_token: first.body.refresh_token as string });
     expect(second).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+  });
+
+  test('the sign-in page is stored once: the flow starts with its passkey challenge', async () => {
+    const client = await registerWebClient(app);
+    const attempt = await authorizationRequest(await discover(app, client), 'openid');
+    const browser = new Browser(app.url);
+    const before = reads.interactionSaves;
+    await openSignIn(browser, attempt.url);
+    // The provider's own save when /auth starts the interaction, and the flow's one.
+    expect(reads.interactionSaves - before).toBe(2);
   });
 });
