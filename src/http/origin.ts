@@ -87,7 +87,8 @@ export function answerAsIssuer(request: object, issuer: string): void {
 
 /**
  * Discovery and the JWKS are fetched by every relying party: let them (and shared caches)
- * keep a copy briefly. Safe to cache only because pinOrigin makes them host-independent.
+ * keep a copy briefly. Safe to cache only because answerAsIssuer makes them host-independent.
+ * Runs after the handler.
  */
 export function publicMetadataCaching(maxAgeSeconds = 300): (ctx: Context) => void {
   const paths = new Set(['/.well-known/openid-configuration', '/jwks']);
