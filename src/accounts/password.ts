@@ -13,20 +13,21 @@ export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
 
 /**
- * At most `limit` callers at a time; the others wait their turn, first come first served.
- * Returns a function that runs `task` under the limit.
+ * At most `limit()` callers at a time, the limit read at each call (it may change while the
+ * process runs); the others wait their turn, first come first served. Returns a function
+ * that runs `task` under the limit.
  */
-function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+export function limiter(limit: () => number): <T>(task: () => Promise<T>) => Promise<T> {
   let running = 0;
   const waiting: (() => void)[] = [];
   return async (task) => {
-    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    if (running >= limit()) await new Promise<void>((resolve) => waiting.push(resolve));
     else running++;
     try {
       return await task();
     } finally {
-      // Hand the slot straight to the next caller, or free it.
-      const next = waiting.shift();
+      // Hand the slot straight to the next caller, or free it (when the limit fell, free it).
+      const next = running <= limit() ? waiting.shift() : undefined;
       if (next) next();
       else running--;
     }
@@ -36,11 +37,13 @@ function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
 /**
  * argon2id at ARGON2_PARAMS. Each hash or verification holds 19 MiB and a whole core for
  * tens of milliseconds, so no more run at once than there are cores to run them (by default
- * the cores this process may use): more would only queue inside libuv's thread pool while
+ * the cores this process may use at that moment: its CPU affinity, which taskset or a CPU
+ * manager can change after start): more would only queue inside libuv's thread pool while
  * holding their memory, and take its threads from file and DNS work.
  */
 export function argon2Hasher(options: { concurrency?: number } = {}): PasswordHasher {
-  const limited = limiter(Math.max(1, options.concurrency ?? availableParallelism()));
+  const { concurrency } = options;
+  const limited = limiter(concurrency !== undefined ? () => Math.max(1, concurrency) : availableParallelism);
   return {
     hash: (password) => limited(() => argon2.hash(password, ARGON2_PARAMS)),
     verify: (hash, password) =>
