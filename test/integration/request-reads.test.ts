@@ -1,4 +1,4 @@
-import type { AccountStore, OidcArtifactStore, Stores } from '../../src/store/ports.js';
+import type { AccountStore, OidcArtifactStore } from '../../src/store/ports.js';
 import { createSqliteStores } from '../../src/store/sqlite/index.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
 import { Browser } from '../support/browser.js';
@@ -33,7 +33,7 @@ describe('reads and writes per request: one account read per token request, one 
         return { ...model, upsert: (id, payload, expiresIn) => (reads.interactionSaves++, model.upsert(id, payload, expiresIn)) };
       },
     };
-    app = await startTestApp({ stores: { ...stores, accounts, oidc, close: () => stores.close() } as Stores });
+    app = await startTestApp({ stores: { ...stores, accounts, oidc } });
   });
   afterAll(() => app.close());
 
