@@ -5,7 +5,7 @@ import { whereOf, type Audit } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { AppError, shownOnPage } from '../errors.js';
-import { countryPrefixes } from '../factors/phone/factor.js';
+import { countryPrefixes } from '../factors/phone/numbers.js';
 import type { FactorRegistry } from '../factors/registry.js';
 import { formBody } from '../http/form-body.js';
 import { message } from '../messages.js';
@@ -61,7 +61,7 @@ export function backupRoutes(deps: BackupRouteDeps): Router {
   };
   const asMethod = (account: Account, pending: PendingBackupMethod): BackupMethod => ({ ...pending, accountId: account.id, verifiedAt: pending.startedAt });
 
-  const beginPage = (ctx: Context, kind: 'phone' | 'email', fields: Record<string, string> = {}, error?: { status: number; text: string }) => {
+  const beginPage = async (ctx: Context, kind: 'phone' | 'email', fields: Record<string, string> = {}, error?: { status: number; text: string }) => {
     const country = fields.country ?? 'US';
     render(
       ctx,
@@ -72,7 +72,7 @@ export function backupRoutes(deps: BackupRouteDeps): Router {
         number: fields.number,
         email: fields.email,
         voice: fields.channel === 'voice',
-        countries: kind === 'phone' ? countryPrefixes().map((c) => ({ ...c, selected: c.code === country })) : undefined,
+        countries: kind === 'phone' ? (await countryPrefixes()).map((c) => ({ ...c, selected: c.code === country })) : undefined,
         error: error?.text,
       },
       error?.status,
@@ -116,7 +116,7 @@ export function backupRoutes(deps: BackupRouteDeps): Router {
   router.get('/account/security/backup/:kind', signedIn, elevatedPage, async (ctx) => {
     const kind = kindOf(ctx);
     await requireFactors(consoleUser(ctx).account);
-    beginPage(ctx, kind);
+    await beginPage(ctx, kind);
   });
 
   // Before '/:kind', which would take 'confirm' for a kind.
@@ -174,7 +174,7 @@ export function backupRoutes(deps: BackupRouteDeps): Router {
     await requireFactors(account);
     const parsed = formSchema.safeParse(ctx.request.body ?? {});
     if (!parsed.success) {
-      beginPage(ctx, kind, {}, { status: 400, text: message('backup_form_invalid') });
+      await beginPage(ctx, kind, {}, { status: 400, text: message('backup_form_invalid') });
       return;
     }
     const fields = parsed.data;
@@ -184,7 +184,7 @@ export function backupRoutes(deps: BackupRouteDeps): Router {
     } catch (error) {
       const shown = shownOnPage(error);
       if (!shown) throw error;
-      beginPage(ctx, kind, fields, shown);
+      await beginPage(ctx, kind, fields, shown);
       return;
     }
     ctx.status = 303;

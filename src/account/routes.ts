@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { AppError, shownOnPage } from '../errors.js';
 import type { FactorEnv, FactorModule, FormInput } from '../factors/factor.js';
-import { countryPrefixes } from '../factors/phone/factor.js';
+import { countryPrefixes } from '../factors/phone/numbers.js';
 import type { FactorRegistry } from '../factors/registry.js';
 import type { Csrf } from '../http/csrf.js';
 import { formBody } from '../http/form-body.js';
@@ -129,7 +129,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   const replaceHeading = (factor: Factor, module: FactorModule) =>
     factor.kind === 'phone' ? 'Change your phone number' : `Set up again: ${factor.label ?? module.title}`;
 
-  const beginPage = (ctx: Context, module: FactorModule, extra: { action: string; heading: string; error?: string; status?: number; number?: string; country?: string; email?: string }) => {
+  const beginPage = async (ctx: Context, module: FactorModule, extra: { action: string; heading: string; error?: string; status?: number; number?: string; country?: string; email?: string }) => {
     const { account } = consoleUser(ctx);
     const country = extra.country ?? 'US';
     render(
@@ -143,7 +143,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
         error: extra.error,
         number: extra.number,
         email: extra.email ?? account.email,
-        countries: module.kind === 'phone' ? countryPrefixes().map((c) => ({ ...c, selected: c.code === country })) : undefined,
+        countries: module.kind === 'phone' ? (await countryPrefixes()).map((c) => ({ ...c, selected: c.code === country })) : undefined,
       },
       extra.status,
     );
@@ -183,7 +183,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     } catch (error) {
       const shown = shownOnPage(error);
       if (!shown) throw error;
-      beginPage(ctx, module, { action: formAction, heading, error: shown.text, status: shown.status, number: fields.number, country: fields.country, email: fields.email });
+      await beginPage(ctx, module, { action: formAction, heading, error: shown.text, status: shown.status, number: fields.number, country: fields.country, email: fields.email });
       return;
     }
     ctx.status = 303;
@@ -297,7 +297,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
 
   router.get('/account/security/add/:kind', signedIn, elevatedPage, async (ctx) => {
     const module = enrollableModule(ctx.params.kind!);
-    beginPage(ctx, module, { action: `/account/security/add/${module.kind}`, heading: `Set up: ${module.title}` });
+    await beginPage(ctx, module, { action: `/account/security/add/${module.kind}`, heading: `Set up: ${module.title}` });
   });
 
   router.post('/account/security/add/:kind', form, signedIn, change, async (ctx) => {
@@ -400,7 +400,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   /** Changing a phone number: set up the new number; confirming it removes the old one (one change, one notification). */
   router.get('/account/security/factors/:id/change', signedIn, elevatedPage, async (ctx) => {
     const { factor, module } = await ownReplaceable(ctx);
-    beginPage(ctx, module, { action: `/account/security/factors/${factor.id}/change`, heading: replaceHeading(factor, module) });
+    await beginPage(ctx, module, { action: `/account/security/factors/${factor.id}/change`, heading: replaceHeading(factor, module) });
   });
 
   router.post('/account/security/factors/:id/change', form, signedIn, change, async (ctx) => {

@@ -7,7 +7,7 @@ import type { EmailVerification } from '../accounts/email-verification.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { typedCode, type FactorEnv, type FactorModule, type FormInput } from '../factors/factor.js';
-import { countryPrefixes } from '../factors/phone/factor.js';
+import { countryPrefixes } from '../factors/phone/numbers.js';
 import type { FactorRegistry } from '../factors/registry.js';
 import { isMultiFactor, type Proof } from '../factors/assurance.js';
 import type { Csrf } from '../http/csrf.js';
@@ -344,7 +344,7 @@ export function createSignInDispatcher(deps: {
           kind,
           confirming: open !== undefined,
           view: open ? await module.enrolmentView(env, open) : {},
-          countries: kind === 'phone' ? countryPrefixes().map((c) => ({ ...c, selected: c.code === (extra.country ?? 'US') })) : undefined,
+          countries: kind === 'phone' ? (await countryPrefixes()).map((c) => ({ ...c, selected: c.code === (extra.country ?? 'US') })) : undefined,
           email: account.email,
           ...extra,
         });

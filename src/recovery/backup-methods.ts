@@ -1,4 +1,3 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Mailer, PhoneSender } from '../delivery/index.js';
@@ -8,7 +7,7 @@ import type { Proof } from '../factors/assurance.js';
 import type { FactorLimits } from '../factors/attempts.js';
 import { typedCode } from '../factors/factor.js';
 import { CODE_TTL_MS, type OneTimeCodes } from '../factors/one-time-codes.js';
-import { toE164 } from '../factors/phone/factor.js';
+import { normalPhone, toE164 } from '../factors/phone/numbers.js';
 import type { Account, BackupMethod, BackupMethodStore, FactorStore } from '../store/ports.js';
 
 /** A setup left half-way is forgotten after this long: its code lives no longer. */
@@ -60,9 +59,6 @@ const emailSchema = z.email().max(320);
 /** Emails compare case-insensitively, nothing more: dots and plus-tags mean different mailboxes at many providers. */
 const sameEmail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
-/** A stored number as E.164 (already so when it was entered through toE164; reparsed so that any spelling compares equal). */
-const normalPhone = (value: unknown): string | null => (typeof value === 'string' ? (parsePhoneNumberFromString(value)?.number ?? null) : null);
-
 /**
  * Security rule "the backup method is independent of the sign-in methods": refuses a number
  * equal (as E.164) to one of the account's phone factors, and an address equal (ignoring
@@ -73,7 +69,7 @@ async function refuseSignInDestination(factors: FactorStore, account: Account, k
     if (sameEmail(destination, account.email)) throw new AppError('backup_same_as_login_email', 400);
   }
   for (const factor of await factors.listForAccount(account.id)) {
-    if (kind === 'phone' && factor.kind === 'phone' && normalPhone(factor.data.e164) === destination) throw new AppError('backup_same_as_phone', 400);
+    if (kind === 'phone' && factor.kind === 'phone' && (await normalPhone(factor.data.e164)) === destination) throw new AppError('backup_same_as_phone', 400);
     if (kind === 'email' && factor.kind === 'email' && typeof factor.data.email === 'string' && sameEmail(factor.data.email, destination)) {
       throw new AppError('backup_same_as_email_factor', 400);
     }
@@ -88,7 +84,7 @@ async function refuseSignInDestination(factors: FactorStore, account: Account, k
 export function backupPhoneCheck(store: BackupMethodStore): (account: Account, e164: string) => Promise<void> {
   return async (account, e164) => {
     const backup = await store.get(account.id);
-    if (backup?.kind === 'phone' && normalPhone(backup.destination) === normalPhone(e164)) throw new AppError('phone_is_backup', 400);
+    if (backup?.kind === 'phone' && (await normalPhone(backup.destination)) === (await normalPhone(e164))) throw new AppError('phone_is_backup', 400);
   };
 }
 
@@ -120,13 +116,13 @@ export function createBackupMethods(deps: BackupMethodDeps): BackupMethods {
     if (method.accountId !== account.id) throw new AppError('bad_request', 400);
   };
 
-  const parse = (input: Record<string, string>): Omit<PendingBackupMethod, 'startedAt'> => {
+  const parse = async (input: Record<string, string>): Promise<Omit<PendingBackupMethod, 'startedAt'>> => {
     const field = (name: string) => (typeof input[name] === 'string' ? input[name] : '');
     if (field('kind') === 'phone') {
       if (!phone.available) throw new AppError('backup_kind_unavailable', 400);
       const channel = field('channel');
       if (channel !== 'sms' && channel !== 'voice') throw new AppError('backup_channel_required', 400);
-      const e164 = toE164(field('country'), field('number'));
+      const e164 = await toE164(field('country'), field('number'));
       if (!e164) throw new AppError('invalid_phone', 400);
       return { kind: 'phone', destination: e164, channel };
     }
@@ -163,7 +159,7 @@ export function createBackupMethods(deps: BackupMethodDeps): BackupMethods {
     },
 
     async begin(account, input, ip) {
-      const parsed = parse(input);
+      const parsed = await parse(input);
       await refuseSignInDestination(factors, account, parsed.kind, parsed.destination);
       await limits.reserveSend(account.id, parsed.destination, ip);
       await send(parsed, await codes.issue(setupKey(account.id, parsed)), 'backup-method');

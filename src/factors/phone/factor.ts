@@ -1,4 +1,3 @@
-import { getCountries, getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import type { PhoneSender } from '../../delivery/index.js';
 import { maskPhone } from '../../delivery/redact.js';
 import { AppError } from '../../errors.js';
@@ -7,27 +6,9 @@ import type { FactorLimits } from '../attempts.js';
 import { codeFactor, type CodeDestination } from '../code-factor.js';
 import type { FactorModule, FormInput } from '../factor.js';
 import type { OneTimeCodes } from '../one-time-codes.js';
+import { toE164 } from './numbers.js';
 
 export type PhoneChannelChoice = 'sms' | 'voice';
-
-/** Every country with its calling code, for the country prefix list. */
-export function countryPrefixes(): { code: CountryCode; prefix: string; name: string }[] {
-  const names = new Intl.DisplayNames(['en'], { type: 'region' });
-  return getCountries()
-    .map((code) => ({ code, prefix: `+${getCountryCallingCode(code)}`, name: names.of(code) ?? code }))
-    .sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/**
- * A number typed with a chosen country prefix, in E.164, or null when it is not a valid
- * phone number there. A number typed with its own +prefix keeps it.
- */
-export function toE164(country: string, number: string): string | null {
-  if (!/^[A-Z]{2}$/.test(country) || !getCountries().includes(country as CountryCode)) return null;
-  if (number.length > 40) return null;
-  const parsed = parsePhoneNumberFromString(number, country as CountryCode);
-  return parsed?.isValid() ? parsed.number : null;
-}
 
 /**
  * Text message or phone call to a number chosen with its country prefix (stored E.164).
@@ -52,7 +33,7 @@ export function phoneFactor(deps: {
       title: 'Text message or phone call',
       available: () => deps.phone.available,
       async destinationFromForm(env, input: FormInput) {
-        const e164 = toE164(input.country ?? '', input.number ?? '');
+        const e164 = await toE164(input.country ?? '', input.number ?? '');
         if (!e164) throw new AppError('invalid_phone', 400);
         await deps.checkNumber?.(env.account, e164);
         return destination(e164, input.channel === 'voice' ? 'voice' : 'sms');
