@@ -153,6 +153,7 @@ async function startBare(server, url) {
   };
   const provider = new Provider(url, {
     adapter: createAdapterFactory(stores.oidc, stores.clients, createSecretBox(randomBytes(32).toString('base64url'))),
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     clients: [client],
     // What the default findAccount does (no store read), without its warning.
     findAccount: (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
@@ -168,8 +169,63 @@ async function startBare(server, url) {
     },
   });
   await ensureHealthy(stores);
-  server.on('request', provider.callback());
-  return { provider, client, users: [], totpUsers: [], refreshAccountId: 'bench-account', close: () => stores.close() };
+  const users = await bareAccounts(stores.accounts);
+  const callback = provider.callback();
+  server.on('request', (req, res) => (req.url.startsWith('/interaction/') ? bareLogin(provider, stores.accounts, req, res) : callback(req, res)));
+  return { provider, client, users, totpUsers: [], refreshAccountId: 'bench-account', close: () => stores.close() };
+}
+
+/** The same login accounts as Latchkey's side: one argon2id hash (Latchkey's parameters) shared by all. */
+async function bareAccounts(accounts) {
+  const [{ default: argon2 }, { ARGON2_PARAMS }] = await Promise.all([import('argon2'), import('../dist/accounts/password.js')]);
+  const passwordHash = await argon2.hash(PASSWORD, ARGON2_PARAMS);
+  const users = [];
+  for (let i = 0; i < LOGIN_USERS; i++) {
+    const email = `user${i}@bench.example`;
+    await accounts.create({ email, emailVerified: true, name: `User ${i}`, passwordHash });
+    users.push(email);
+  }
+  return users;
+}
+
+/**
+ * The smallest password login node-oidc-provider allows, as its own examples do it: the
+ * interaction page is a bare form (a random _csrf field, so that the bench's browser finds one,
+ * never checked); the POST looks the account up, verifies the password with argon2id, grants
+ * the openid scope and finishes the interaction (303 back to the authorization endpoint). No
+ * CSRF check, throttling, audit, second factor or templates: the baseline Latchkey's full
+ * sign-in is compared with.
+ */
+async function bareLogin(provider, accounts, req, res) {
+  const { default: argon2 } = await import('argon2');
+  try {
+    const details = await provider.interactionDetails(req, res);
+    if (req.method === 'GET') {
+      res.setHeader('content-type', 'text/html; charset=utf-8');
+      res.end(
+        `<!doctype html><title>Sign in</title><form method="post" action="/interaction/${details.uid}/login">` +
+          `<input type="hidden" name="_csrf" value="${randomBytes(16).toString('base64url')}">` +
+          '<input name="email"><input name="password" type="password"><button>Sign in</button></form>',
+      );
+      return;
+    }
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    const fields = new URLSearchParams(body);
+    const account = await accounts.findByEmail(fields.get('email') ?? '');
+    if (!account?.passwordHash || !(await argon2.verify(account.passwordHash, fields.get('password') ?? ''))) {
+      res.statusCode = 401;
+      res.end('wrong email or password');
+      return;
+    }
+    const grant = new provider.Grant({ accountId: account.id, clientId: details.params.client_id });
+    grant.addOIDCScope('openid');
+    const grantId = await grant.save();
+    await provider.interactionFinished(req, res, { login: { accountId: account.id }, consent: { grantId } }, { mergeWithLastSubmission: false });
+  } catch (error) {
+    res.statusCode = 500;
+    res.end(String(error?.message ?? error));
+  }
 }
 
 /** n refresh tokens, each in its own grant, minted directly with the provider's models. */

@@ -17,7 +17,9 @@
 // BENCH_LOGIN_ROUNDS (default 3), BENCH_CONNECTIONS (default 10), BENCH_STORES (default
 // file,redis; also memory), BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_SKIP_REDIS=1,
 // BENCH_SKIP_CLUSTER=1 (no Redis Cluster run), BENCH_CLUSTER_ROUNDS (default 3),
-// BENCH_SERVER_CPU / BENCH_LOAD_CPU, BENCH_PIN=0 (no taskset), BENCH_OUT (default BENCHMARKS.md).
+// BENCH_SERVER_CPU / BENCH_LOAD_CPU, BENCH_PIN=0 (no taskset), BENCH_OUT (default BENCHMARKS.md),
+// BENCH_SCENARIOS (default client_credentials,refresh_token,password_login,totp_login: a subset
+// for a quicker look while working; the written report then lacks the others).
 
 import { fork, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
@@ -82,6 +84,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const LOGIN_ROUNDS = Number(process.env.BENCH_LOGIN_ROUNDS ?? 3);
 const CLUSTER_ROUNDS = Number(process.env.BENCH_CLUSTER_ROUNDS ?? 3);
 const STORES = (process.env.BENCH_STORES ?? 'file,redis').split(',').map((x) => x.trim()).filter(Boolean);
+const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'client_credentials,refresh_token,password_login,totp_login').split(',').map((x) => x.trim()));
 const ARGON2_CONCURRENCY = [1, 2, 4];
 const ARGON2_SECONDS = 3;
 // Enough accounts that no TOTP login reuses one (a time step is accepted once per account).
@@ -784,6 +787,38 @@ async function timeToFirstAnswer(dataDir) {
   }
 }
 
+/** Packages that only some configurations use: a plain start (embedded SQLite, no mail, SMS, Redis or MongoDB) should load none. */
+const OPTIONAL_PACKAGES = ['mongoose', 'ioredis', 'nodemailer', 'qrcode', '@simplewebauthn/server', '@zxcvbn-ts/core', 'libphonenumber-js'];
+
+/** Which of OPTIONAL_PACKAGES a plain start of dist/main.js loads before its first answer (an extra start, not timed). */
+async function optionalPackagesAtStart() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-bench-imports-'));
+  const importsFile = join(dataDir, 'imports.txt');
+  writeFileSync(importsFile, '');
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', join(ROOT, 'scripts/record-imports.mjs'), ...START_FLAGS, join(ROOT, 'dist/main.js')], {
+    env: { ...process.env, ...START_ENV, BENCH_IMPORTS_FILE: importsFile, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'production', REDIS_URL: '', REDIS_CLUSTER_NODES: '', MONGODB_URI: '' },
+    cwd: dataDir,
+    stdio: 'ignore',
+  });
+  try {
+    const t0 = performance.now();
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`dist/main.js exited (${child.exitCode}) before answering`);
+      const ok = await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (performance.now() - t0 > 30_000) throw new Error('no answer within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const urls = readFileSync(importsFile, 'utf8');
+    return OPTIONAL_PACKAGES.filter((name) => urls.includes(`/node_modules/${name}/`));
+  } finally {
+    child.kill('SIGKILL');
+    await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function startupTimes(restarts = 5) {
   const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-bench-start-'));
   try {
@@ -811,6 +846,9 @@ if (STORES.includes('redis') && !redisVersion) problems.push(`Redis at ${REDIS_U
 console.log(`Latchkey bench: ${DURATION}s measured (+${WARMUP}s warm-up) per run, ${ROUNDS} alternating rounds, ${CONNECTIONS} connections, stores: ${stores.join(', ')}; ${PIN ? `server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : 'not pinned'}`);
 
 const startup = await startupTimes();
+const optionalLoaded = await optionalPackagesAtStart();
+if (optionalLoaded.length) problems.push(`a plain start loaded packages its configuration does not use: ${optionalLoaded.join(', ')}`);
+console.log(`  optional packages loaded by a plain start: ${optionalLoaded.length ? optionalLoaded.join(', ') : 'none'}`);
 console.log(`  start-up to first answer: first start ${round(startup.first.ms, 0)} ms (keys generated), restarts ${startup.later.map((x) => round(x.ms, 0)).join(', ')} ms`);
 
 const argon2Rows = [];
@@ -833,17 +871,24 @@ function logRows(newRows) {
 }
 
 async function tokenScenarios(store, rounds) {
-  logRows(await compare(clientCredentials, store, ['bare', 'latchkey'], rounds));
+  if (SCENARIOS.has('client_credentials')) logRows(await compare(clientCredentials, store, ['bare', 'latchkey'], rounds));
   const ccRate = (impl) => find('client_credentials', store, impl)?.rate ?? 1000;
   // Refresh has so far run at about half the client-credentials rate; 0.8× leaves a margin.
   const poolSizeFor = (server) => Math.ceil(ccRate(server.impl) * 0.8 * (WARMUP + rounds * DURATION)) + 20 * CONNECTIONS;
-  logRows(await compare(refreshTokens(poolSizeFor), store, ['bare', 'latchkey'], rounds));
+  if (SCENARIOS.has('refresh_token')) logRows(await compare(refreshTokens(poolSizeFor), store, ['bare', 'latchkey'], rounds));
+}
+
+/** Password logins, bare's smallest login beside Latchkey's full sign-in, in alternating runs. */
+async function loginScenarios(store) {
+  if (SCENARIOS.has('password_login')) logRows(await compare(passwordLogins, store, ['bare', 'latchkey'], LOGIN_ROUNDS));
+  if (SCENARIOS.has('totp_login') && store !== 'cluster') {
+    logRows(await compare(totpLogins, store, ['latchkey'], LOGIN_ROUNDS, { totpUsers: TOTP_USERS }));
+  }
 }
 
 for (const store of stores) {
   await tokenScenarios(store, ROUNDS);
-  logRows(await compare(passwordLogins, store, ['latchkey'], LOGIN_ROUNDS));
-  logRows(await compare(totpLogins, store, ['latchkey'], LOGIN_ROUNDS, { totpUsers: TOTP_USERS }));
+  await loginScenarios(store);
 }
 
 let clusterVersion = null;
@@ -854,7 +899,7 @@ if (!process.env.BENCH_SKIP_CLUSTER && haveRedisCluster()) {
   clusterVersion = cluster.version;
   try {
     await tokenScenarios('cluster', CLUSTER_ROUNDS);
-    logRows(await compare(passwordLogins, 'cluster', ['latchkey'], LOGIN_ROUNDS));
+    await loginScenarios('cluster');
   } catch (error) {
     problems.push(`Redis Cluster run failed: ${error.message}`);
   } finally {
@@ -907,17 +952,19 @@ for (const scenario of ['client_credentials', 'refresh_token']) {
 const argonBest = argon2Rows.reduce((a, r) => (r.rate > a.rate ? r : a), argon2Rows[0]);
 const argonOne = argon2Rows.find((r) => r.concurrency === 1);
 const loginLines = [
-  '| Store | password logins/s (median) | each run | ÷ argon2id floor (target ≥ 0.85) | password + TOTP logins/s | each run | TOTP ÷ password (target ≥ 0.9) | login p50 / p99 (ms) | CPU per login (ms) | peak RSS (MB) |',
-  '| --- | ---: | --- | --- | ---: | --- | --- | --- | ---: | ---: |',
+  '| Store | bare logins/s (median) | Latchkey logins/s (median) | Latchkey/bare: median (target ≥ 0.95) | each round | Latchkey ÷ argon2id floor (target ≥ 0.85) | bare ÷ floor | password + TOTP logins/s | each run | TOTP ÷ password (target ≥ 0.9) | login p50 / p99 bare / Latchkey (ms) | CPU per login bare / Latchkey (ms) | peak RSS bare / Latchkey (MB) |',
+  '| --- | ---: | ---: | --- | --- | --- | ---: | ---: | --- | --- | --- | --- | --- |',
 ];
 for (const store of allStores) {
   const p = find('password_login', store, 'latchkey');
   if (!p) continue;
+  const b = find('password_login', store, 'bare');
   const t = find('totp_login', store, 'latchkey');
   const floorRatio = p.rate / argonBest.rate;
+  const bareRatio = median(p.roundRatios ?? []);
   const totpRatio = t ? t.rate / p.rate : NaN;
   loginLines.push(
-    `| ${STORE_LABEL[store]} | ${fmt(p.rate)} | ${p.rates.map((r) => fmt(r)).join(', ')} | ${fmt(floorRatio, 2)} (${verdict(floorRatio, 0.85)}) | ${t ? fmt(t.rate) : '–'} | ${t ? t.rates.map((r) => fmt(r)).join(', ') : '–'} | ${t ? `${fmt(totpRatio, 2)} (${verdict(totpRatio, 0.9)})` : '–'} | ${fmt(p.p50, 0)} / ${fmt(p.p99, 0)} | ${fmt(p.cpuMsPerUnit, 1)} | ${fmt(Math.max(p.peakMb, t?.peakMb ?? 0), 0)} |`,
+    `| ${STORE_LABEL[store]} | ${b ? fmt(b.rate) : '–'} | ${fmt(p.rate)} | ${fmt(bareRatio, 2)} (${verdict(bareRatio, 0.95)}) | ${p.roundRatios?.map((r) => r.toFixed(2)).join(', ') ?? '–'} | ${fmt(floorRatio, 2)} (${verdict(floorRatio, 0.85)}) | ${b ? fmt(b.rate / argonBest.rate, 2) : '–'} | ${t ? fmt(t.rate) : '–'} | ${t ? t.rates.map((r) => fmt(r)).join(', ') : '–'} | ${t ? `${fmt(totpRatio, 2)} (${verdict(totpRatio, 0.9)})` : '–'} | ${b ? `${fmt(b.p50, 0)} / ${fmt(b.p99, 0)}` : '–'} / ${fmt(p.p50, 0)} / ${fmt(p.p99, 0)} | ${b ? fmt(b.cpuMsPerUnit, 1) : '–'} / ${fmt(p.cpuMsPerUnit, 1)} | ${b ? fmt(b.peakMb, 0) : '–'} / ${fmt(Math.max(p.peakMb, t?.peakMb ?? 0), 0)} |`,
   );
 }
 
@@ -949,11 +996,11 @@ Generated by \`npm run bench\` (scripts/bench.js) on ${new Date().toISOString()}
 
 ${tokenLines.join('\n')}
 
-## Results: sign-in (Latchkey only: bare node-oidc-provider has no login UI)
+## Results: sign-in, Latchkey ÷ bare node-oidc-provider's smallest login, and ÷ the argon2id floor
 
 ${loginLines.join('\n')}
 
-The argon2id floor is the best rate of \`argon2.verify\` on the server's core (table below); a full login does one verification plus four other requests, so it cannot beat that floor.
+The argon2id floor is the best rate of \`argon2.verify\` on the server's core (table below); a full login does one verification plus four other requests, so it cannot beat that floor. **bare**'s login is the smallest node-oidc-provider allows (its own examples' shape): a bare HTML form, then look the account up, argon2id-verify the password, grant \`openid\`, \`interactionFinished\`; no CSRF check, throttling, audit or templates. Its ratio to the floor shows what node-oidc-provider's own share of a login leaves on this machine.
 
 ### argon2id floor on the server's core (${argonOne ? `argon2id, m=${argonOne.params.memoryCost} KiB, t=${argonOne.params.timeCost}, p=${argonOne.params.parallelism}` : ''})
 
@@ -963,6 +1010,7 @@ ${argonLines.join('\n')}
 
 - Peak RSS under load (VmHWM during the measured runs, every scenario and store): Latchkey ${fmt(peakRss, 0)} MB (target ≤ 150 MB: ${peakRss <= 150 ? 'met' : '**not met**'}), bare ${fmt(peakRssBare, 0)} MB. RSS once ready (median): Latchkey ${fmt(startRss, 0)} MB, bare ${fmt(startRssBare, 0)} MB.
 - Time from spawning \`node dist/main.js\` (embedded SQLite file) to its first answer (discovery, 200): first start ${fmt(startup.first.ms, 0)} ms (generates and stores the signing and cookie keys; RSS ${fmt(startup.first.rssMb, 0)} MB); restarts with the keys stored: median ${fmt(median(startup.later.map((x) => x.ms)), 0)} ms (${startup.later.map((x) => fmt(x.ms, 0)).join(', ')}; RSS ${fmt(median(startup.later.map((x) => x.rssMb)), 0)} MB).
+- Packages only some configurations use (${OPTIONAL_PACKAGES.join(', ')}), loaded by a plain start (embedded SQLite; no mail, SMS, Redis or MongoDB) before its first answer: ${optionalLoaded.length ? `**${optionalLoaded.join(', ')}**` : 'none'} (recorded with an ES module resolve hook, \`scripts/record-imports.mjs\`, in an extra start that is not timed). Each loads on first use instead.
 
 ## Method
 
@@ -970,7 +1018,7 @@ ${argonLines.join('\n')}
 - **Latchkey** is the real app (\`loadConfig\` → \`buildContainer\` → \`buildApp\`), run as \`npm start\` runs it (\`${[...Object.entries(START_ENV).map(([k, v]) => `${k}=${v}`), ...START_FLAGS].join(' ')}\`; bare runs with Node's and glibc's defaults), with LOG_LEVEL=silent and the page rate limit off (all load comes from one address). **bare** is \`new Provider(issuer, {…})\` with the same adapter factory over the same store kind, a static confidential client, the same TTLs, rotating refresh tokens, PKCE, opaque tokens, ES256 ID tokens, served by \`http.createServer(provider.callback())\`.
 - Stores: **SQLite file** in a fresh temp directory (WAL, synchronous=NORMAL); **Redis**: provider artifacts and counters in Redis under a fresh prefix (deleted afterwards: ${redisKeysDeleted.reduce((a, b) => a + b, 0)} keys), long-lived records on SQLite :memory:; **Redis Cluster**: the same on a three-master cluster started by the bench (REDIS_CLUSTER_NODES), removed afterwards.
 - **client credentials**: \`POST /token grant_type=client_credentials\`, client_secret_basic. **refresh**: single-use refresh tokens minted beforehand in the server with the provider's own models, one per request.
-- **password login**: \`GET /auth\` → login page → \`POST /login\` → \`GET /auth/<uid>\` → code → \`POST /token\` (PKCE), consent pre-seeded, 50 accounts sharing one argon2id hash round-robin. **password + TOTP**: the same plus the authenticator-app page and \`POST …/factor\` with the current code; every login uses an account of its own (${TOTP_USERS} prepared), since a time step is accepted once per account.
+- **password login**: \`GET /auth\` → login page → \`POST /login\` → \`GET /auth/<uid>\` → code → \`POST /token\` (PKCE), consent pre-seeded (bare grants \`openid\` in its login POST instead), 50 accounts sharing one argon2id hash round-robin, bare and Latchkey alternating as for the token endpoint. **password + TOTP**: the same plus the authenticator-app page and \`POST …/factor\` with the current code; every login uses an account of its own (${TOTP_USERS} prepared), since a time step is accepted once per account.
 - **CPU per request**: the server child's utime+stime (/proc/<pid>/stat, 10 ms ticks) over the run ÷ successful requests (or completed logins).
 - **Peak RSS**: VmHWM of the server child, reset before each measured run (\`echo 5 > /proc/<pid>/clear_refs\`), cross-checked with 100 ms samples.
 - **Start-up**: \`node dist/main.js\` on a fresh DATA_DIR (first start), then restarted ${startup.later.length} times on it; discovery polled every 5 ms.
