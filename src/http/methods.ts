@@ -44,28 +44,34 @@ function compile(spec: RouteSpec): CompiledRoute {
 const matches = (route: CompiledRoute, parts: readonly string[]) =>
   route.segments.length === parts.length && route.segments.every((segment, i) => (segment === null ? parts[i] !== '' : segment === parts[i]));
 
-/** Answers remembered per path; bounded, since paths with ids (/interaction/<uid>) are endless. */
-const REMEMBERED_PATHS = 1000;
-
 /** Looks paths up in a fixed route table. */
 export function routeTable(routes: readonly RouteSpec[]): (path: string) => PathMethods | undefined {
-  const compiled = routes.map(compile);
-  const lookup = (path: string): PathMethods | undefined => {
+  // Routes by segment count and first segment ("3/interaction"; "3/:" when it is a parameter),
+  // so that a lookup compares a path with the few routes that could match it rather than with
+  // all of them: every request is looked up, up to three times.
+  const buckets = new Map<string, CompiledRoute[]>();
+  const bucketKey = (length: number, head: string | null | undefined) => `${length}/${head ?? ':'}`;
+  for (const route of routes.map(compile)) {
+    const key = bucketKey(route.segments.length, route.segments[1]);
+    buckets.set(key, [...(buckets.get(key) ?? []), route]);
+  }
+  const isFixed = (route: CompiledRoute) => route.segments.every((segment) => segment !== null);
+  // Paths only fixed routes match (/token, /auth) are answered from memory, in their canonical
+  // spelling only, so that at most one entry per fixed route is ever kept; paths with ids
+  // (/interaction/<uid>) are endless and are computed each time.
+  const fixed = new Map<string, PathMethods>();
+  return (path) => {
+    const known = fixed.get(path);
+    if (known) return known;
     const parts = segmentsOf(path);
-    const found = compiled.filter((route) => matches(route, parts));
+    const found = [...(buckets.get(bucketKey(parts.length, parts[1])) ?? []), ...(buckets.get(bucketKey(parts.length, null)) ?? [])].filter((route) =>
+      matches(route, parts),
+    );
     if (!found.length) return undefined;
     const allow = new Set(found.flatMap((route) => [...route.methods]));
-    return { allow: [...allow].sort(), preflight: found.some((route) => route.preflight) };
-  };
-  // Every request is looked up (twice: the method guard and the dispatch to the provider);
-  // the few fixed protocol paths then cost one Map read.
-  const remembered = new Map<string, PathMethods | undefined>();
-  return (path) => {
-    if (remembered.has(path)) return remembered.get(path);
-    const found = lookup(path);
-    if (remembered.size >= REMEMBERED_PATHS) remembered.clear();
-    remembered.set(path, found);
-    return found;
+    const result = { allow: [...allow].sort(), preflight: found.some((route) => route.preflight) };
+    if (found.every(isFixed) && path === parts.join('/')) fixed.set(path, result);
+    return result;
   };
 }
 
