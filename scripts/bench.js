@@ -18,7 +18,7 @@
 // file,redis; also memory), BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_SKIP_REDIS=1,
 // BENCH_SKIP_CLUSTER=1 (no Redis Cluster run), BENCH_CLUSTER_ROUNDS (default 3),
 // BENCH_SERVER_CPU / BENCH_LOAD_CPU, BENCH_PIN=0 (no taskset), BENCH_OUT (default BENCHMARKS.md),
-// BENCH_SCENARIOS (default client_credentials,refresh_token,password_login,totp_login: a subset
+// BENCH_PAIRED_ROUNDS (default 3), BENCH_SCENARIOS (default client_credentials,refresh_token,password_login,totp_login: a subset
 // for a quicker look while working; the written report then lacks the others).
 
 import { fork, execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -83,6 +83,8 @@ const OUT = resolve(ROOT, process.env.BENCH_OUT ?? 'BENCHMARKS.md');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const LOGIN_ROUNDS = Number(process.env.BENCH_LOGIN_ROUNDS ?? 3);
 const CLUSTER_ROUNDS = Number(process.env.BENCH_CLUSTER_ROUNDS ?? 3);
+/** Rounds with bare and Latchkey under load at the same time (after the alternating ones). */
+const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 3);
 const STORES = (process.env.BENCH_STORES ?? 'file,redis').split(',').map((x) => x.trim()).filter(Boolean);
 const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'client_credentials,refresh_token,password_login,totp_login').split(',').map((x) => x.trim()));
 const ARGON2_CONCURRENCY = [1, 2, 4];
@@ -353,6 +355,19 @@ async function compare(scenario, store, impls, rounds, serverOptions = {}) {
         loadSamples.push(loadavg()[0]);
       }
     }
+    // Paired rounds: both servers under load at once, on the same core, so that whatever else
+    // the machine does in those seconds hits both alike. CPU time per unit comes from each
+    // server's own /proc counters, whatever share of the core each got. Not counted in the
+    // rates, latencies or memory above (each server has half a core here).
+    const pairedCpu = servers.map(() => []);
+    if (servers.length === 2) {
+      for (let round = 0; round < PAIRED_ROUNDS; round++) {
+        const cpu0 = servers.map((server) => cpuMs(server.child.pid));
+        const runs = await Promise.all(prepared.map((p) => p.run(DURATION, { warmup: true })));
+        runs.forEach((run, i) => pairedCpu[i].push((cpuMs(servers[i].child.pid) - cpu0[i]) / Math.max(1, run.units)));
+        loadSamples.push(loadavg()[0]);
+      }
+    }
     const rows = servers.map((server, i) => {
       const row = aggregate(scenario.name, server, samples[i], prepared[i].info?.() ?? {});
       scenario.check(row);
@@ -364,6 +379,7 @@ async function compare(scenario, store, impls, rounds, serverOptions = {}) {
     if (l >= 0 && b >= 0) {
       rows[l].roundRatios = samples[l].map((sample, k) => sample.rate / samples[b][k].rate);
       rows[l].roundCpuRatios = samples[l].map((sample, k) => samples[b][k].cpuMsPerUnit / sample.cpuMsPerUnit);
+      rows[l].pairedCpuRatios = pairedCpu[l].map((cpu, k) => pairedCpu[b][k] / cpu);
     }
     return rows;
   } finally {
@@ -863,7 +879,9 @@ const rows = [];
 function logRows(newRows) {
   for (const row of newRows) {
     rows.push(row);
-    const ratios = row.roundRatios ? `  Latchkey/bare per round: ${row.roundRatios.map((r) => r.toFixed(2)).join(', ')}` : '';
+    const ratios = row.roundRatios
+      ? `  Latchkey/bare per round: ${row.roundRatios.map((r) => r.toFixed(2)).join(', ')}; paired CPU bare/Latchkey: ${(row.pairedCpuRatios ?? []).map((r) => r.toFixed(2)).join(', ')}`
+      : '';
     console.log(
       `  ${row.scenario.padEnd(18)} ${row.store.padEnd(7)} ${row.impl.padEnd(8)} ${String(round(row.rate)).padStart(8)}/s (runs: ${row.rates.map((r) => round(r, 0)).join(', ')})  ${round(row.cpuMsPerUnit * 1000, 0)} µs CPU each  p99 ${round(row.p99, 2)} ms  peak RSS ${round(row.peakMb)} MB${ratios}`,
     );
@@ -874,7 +892,7 @@ async function tokenScenarios(store, rounds) {
   if (SCENARIOS.has('client_credentials')) logRows(await compare(clientCredentials, store, ['bare', 'latchkey'], rounds));
   const ccRate = (impl) => find('client_credentials', store, impl)?.rate ?? 1000;
   // Refresh has so far run at about half the client-credentials rate; 0.8× leaves a margin.
-  const poolSizeFor = (server) => Math.ceil(ccRate(server.impl) * 0.8 * (WARMUP + rounds * DURATION)) + 20 * CONNECTIONS;
+  const poolSizeFor = (server) => Math.ceil(ccRate(server.impl) * 0.8 * (WARMUP + (rounds + PAIRED_ROUNDS) * DURATION)) + 20 * CONNECTIONS;
   if (SCENARIOS.has('refresh_token')) logRows(await compare(refreshTokens(poolSizeFor), store, ['bare', 'latchkey'], rounds));
 }
 
@@ -931,11 +949,12 @@ const SCENARIO_LABEL = {
 };
 const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
 const spreadOf = (xs) => (xs?.length ? `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}` : '–');
+const pairedCell = (row) => (row.pairedCpuRatios?.length ? `${fmt(median(row.pairedCpuRatios), 2)} (${row.pairedCpuRatios.map((r) => r.toFixed(2)).join(', ')})` : '–');
 const verdict = (value, target) => (Number.isFinite(value) ? (value >= target ? `≥ ${target}: met` : `< ${target}: **not met**`) : '–');
 
 const tokenLines = [
-  '| Scenario | Store | bare (/s, median) | Latchkey (/s, median) | Latchkey/bare: median | spread (min–max) | each round | CPU per request bare / Latchkey (µs) | CPU ratio bare/Latchkey (median) | p99 bare / Latchkey (ms) | peak RSS bare / Latchkey (MB) | target ≥ 0.95 |',
-  '| --- | --- | ---: | ---: | ---: | --- | --- | --- | ---: | --- | --- | --- |',
+  '| Scenario | Store | bare (/s, median) | Latchkey (/s, median) | Latchkey/bare: median | spread (min–max) | each round | CPU per request bare / Latchkey (µs) | CPU ratio bare/Latchkey (median) | paired CPU ratio (each round) | p99 bare / Latchkey (ms) | peak RSS bare / Latchkey (MB) | target ≥ 0.95 |',
+  '| --- | --- | ---: | ---: | ---: | --- | --- | --- | ---: | --- | --- | --- | --- |',
 ];
 for (const scenario of ['client_credentials', 'refresh_token']) {
   for (const store of allStores) {
@@ -944,7 +963,7 @@ for (const scenario of ['client_credentials', 'refresh_token']) {
     if (!l || !b) continue;
     const med = median(l.roundRatios);
     tokenLines.push(
-      `| ${SCENARIO_LABEL[scenario]} | ${STORE_LABEL[store]} | ${fmt(b.rate, 0)} | ${fmt(l.rate, 0)} | ${fmt(med, 2)} | ${spreadOf(l.roundRatios)} | ${l.roundRatios.map((r) => r.toFixed(2)).join(', ')} | ${fmt(b.cpuMsPerUnit * 1000, 0)} / ${fmt(l.cpuMsPerUnit * 1000, 0)} | ${fmt(median(l.roundCpuRatios), 2)} | ${fmt(b.p99, 1)} / ${fmt(l.p99, 1)} | ${fmt(b.peakMb, 0)} / ${fmt(l.peakMb, 0)} | ${verdict(med, 0.95)} |`,
+      `| ${SCENARIO_LABEL[scenario]} | ${STORE_LABEL[store]} | ${fmt(b.rate, 0)} | ${fmt(l.rate, 0)} | ${fmt(med, 2)} | ${spreadOf(l.roundRatios)} | ${l.roundRatios.map((r) => r.toFixed(2)).join(', ')} | ${fmt(b.cpuMsPerUnit * 1000, 0)} / ${fmt(l.cpuMsPerUnit * 1000, 0)} | ${fmt(median(l.roundCpuRatios), 2)} | ${pairedCell(l)} | ${fmt(b.p99, 1)} / ${fmt(l.p99, 1)} | ${fmt(b.peakMb, 0)} / ${fmt(l.peakMb, 0)} | ${verdict(med, 0.95)} |`,
     );
   }
 }
@@ -952,8 +971,8 @@ for (const scenario of ['client_credentials', 'refresh_token']) {
 const argonBest = argon2Rows.reduce((a, r) => (r.rate > a.rate ? r : a), argon2Rows[0]);
 const argonOne = argon2Rows.find((r) => r.concurrency === 1);
 const loginLines = [
-  '| Store | bare logins/s (median) | Latchkey logins/s (median) | Latchkey/bare: median (target ≥ 0.95) | each round | Latchkey ÷ argon2id floor (target ≥ 0.85) | bare ÷ floor | password + TOTP logins/s | each run | TOTP ÷ password (target ≥ 0.9) | login p50 / p99 bare / Latchkey (ms) | CPU per login bare / Latchkey (ms) | peak RSS bare / Latchkey (MB) |',
-  '| --- | ---: | ---: | --- | --- | --- | ---: | ---: | --- | --- | --- | --- | --- |',
+  '| Store | bare logins/s (median) | Latchkey logins/s (median) | Latchkey/bare: median (target ≥ 0.95) | each round | paired CPU ratio bare/Latchkey (each round) | Latchkey ÷ argon2id floor (target ≥ 0.85) | bare ÷ floor | password + TOTP logins/s | each run | TOTP ÷ password (target ≥ 0.9) | login p50 / p99 bare / Latchkey (ms) | CPU per login bare / Latchkey (ms) | peak RSS bare / Latchkey (MB) |',
+  '| --- | ---: | ---: | --- | --- | --- | --- | ---: | ---: | --- | --- | --- | --- | --- |',
 ];
 for (const store of allStores) {
   const p = find('password_login', store, 'latchkey');
@@ -964,7 +983,7 @@ for (const store of allStores) {
   const bareRatio = median(p.roundRatios ?? []);
   const totpRatio = t ? t.rate / p.rate : NaN;
   loginLines.push(
-    `| ${STORE_LABEL[store]} | ${b ? fmt(b.rate) : '–'} | ${fmt(p.rate)} | ${fmt(bareRatio, 2)} (${verdict(bareRatio, 0.95)}) | ${p.roundRatios?.map((r) => r.toFixed(2)).join(', ') ?? '–'} | ${fmt(floorRatio, 2)} (${verdict(floorRatio, 0.85)}) | ${b ? fmt(b.rate / argonBest.rate, 2) : '–'} | ${t ? fmt(t.rate) : '–'} | ${t ? t.rates.map((r) => fmt(r)).join(', ') : '–'} | ${t ? `${fmt(totpRatio, 2)} (${verdict(totpRatio, 0.9)})` : '–'} | ${b ? `${fmt(b.p50, 0)} / ${fmt(b.p99, 0)}` : '–'} / ${fmt(p.p50, 0)} / ${fmt(p.p99, 0)} | ${b ? fmt(b.cpuMsPerUnit, 1) : '–'} / ${fmt(p.cpuMsPerUnit, 1)} | ${b ? fmt(b.peakMb, 0) : '–'} / ${fmt(Math.max(p.peakMb, t?.peakMb ?? 0), 0)} |`,
+    `| ${STORE_LABEL[store]} | ${b ? fmt(b.rate) : '–'} | ${fmt(p.rate)} | ${fmt(bareRatio, 2)} (${verdict(bareRatio, 0.95)}) | ${p.roundRatios?.map((r) => r.toFixed(2)).join(', ') ?? '–'} | ${pairedCell(p)} | ${fmt(floorRatio, 2)} (${verdict(floorRatio, 0.85)}) | ${b ? fmt(b.rate / argonBest.rate, 2) : '–'} | ${t ? fmt(t.rate) : '–'} | ${t ? t.rates.map((r) => fmt(r)).join(', ') : '–'} | ${t ? `${fmt(totpRatio, 2)} (${verdict(totpRatio, 0.9)})` : '–'} | ${b ? `${fmt(b.p50, 0)} / ${fmt(b.p99, 0)}` : '–'} / ${fmt(p.p50, 0)} / ${fmt(p.p99, 0)} | ${b ? fmt(b.cpuMsPerUnit, 1) : '–'} / ${fmt(p.cpuMsPerUnit, 1)} | ${b ? fmt(b.peakMb, 0) : '–'} / ${fmt(Math.max(p.peakMb, t?.peakMb ?? 0), 0)} |`,
   );
 }
 
@@ -1014,7 +1033,7 @@ ${argonLines.join('\n')}
 
 ## Method
 
-- Every server runs in its own child process (\`node scripts/bench-server.js <impl> <store> …\`), one fresh process per (server, store, scenario), on 127.0.0.1; load from autocannon ${pkgVersion('autocannon')}, ${CONNECTIONS} connections, keep-alive. Each server gets a ${WARMUP} s warm-up; then ${ROUNDS} rounds (${CLUSTER_ROUNDS} on the cluster) of ${DURATION} s per server, alternating bare and Latchkey (bare, Latchkey / Latchkey, bare / …; the server not under load idles). Each round's ratio is Latchkey's rate ÷ bare's in that round; rates shown are medians over rounds. Logins: ${LOGIN_ROUNDS} runs of ${DURATION} s.
+- Every server runs in its own child process (\`node scripts/bench-server.js <impl> <store> …\`), one fresh process per (server, store, scenario), on 127.0.0.1; load from autocannon ${pkgVersion('autocannon')}, ${CONNECTIONS} connections, keep-alive. Each server gets a ${WARMUP} s warm-up; then ${ROUNDS} rounds (${CLUSTER_ROUNDS} on the cluster) of ${DURATION} s per server, alternating bare and Latchkey (bare, Latchkey / Latchkey, bare / …; the server not under load idles). Each round's ratio is Latchkey's rate ÷ bare's in that round; rates shown are medians over rounds. Then ${PAIRED_ROUNDS} **paired** rounds load both servers at the same time on the same core, so that the machine's drift hits both alike: their ratio is bare's CPU time per request (or login) ÷ Latchkey's, each from its own /proc counters (rates, latencies and memory come from the alternating rounds only). Logins: ${LOGIN_ROUNDS} runs of ${DURATION} s.
 - **Latchkey** is the real app (\`loadConfig\` → \`buildContainer\` → \`buildApp\`), run as \`npm start\` runs it (\`${[...Object.entries(START_ENV).map(([k, v]) => `${k}=${v}`), ...START_FLAGS].join(' ')}\`; bare runs with Node's and glibc's defaults), with LOG_LEVEL=silent and the page rate limit off (all load comes from one address). **bare** is \`new Provider(issuer, {…})\` with the same adapter factory over the same store kind, a static confidential client, the same TTLs, rotating refresh tokens, PKCE, opaque tokens, ES256 ID tokens, served by \`http.createServer(provider.callback())\`.
 - Stores: **SQLite file** in a fresh temp directory (WAL, synchronous=NORMAL); **Redis**: provider artifacts and counters in Redis under a fresh prefix (deleted afterwards: ${redisKeysDeleted.reduce((a, b) => a + b, 0)} keys), long-lived records on SQLite :memory:; **Redis Cluster**: the same on a three-master cluster started by the bench (REDIS_CLUSTER_NODES), removed afterwards.
 - **client credentials**: \`POST /token grant_type=client_credentials\`, client_secret_basic. **refresh**: single-use refresh tokens minted beforehand in the server with the provider's own models, one per request.
