@@ -358,9 +358,12 @@ async function compare(scenario, store, impls, rounds, serverOptions = {}) {
     // Paired rounds: both servers under load at once, on the same core, so that whatever else
     // the machine does in those seconds hits both alike. CPU time per unit comes from each
     // server's own /proc counters, whatever share of the core each got. Not counted in the
-    // rates, latencies or memory above (each server has half a core here).
+    // rates, latencies or memory above (each server has half a core here). Token scenarios
+    // only: in paired logins the two servers' argon2id threads (bare runs four at once,
+    // Latchkey one per core) evict each other's 19 MiB from the caches, so CPU per login there
+    // says more about that than about either server.
     const pairedCpu = servers.map(() => []);
-    if (servers.length === 2) {
+    if (servers.length === 2 && scenario.paired) {
       for (let round = 0; round < PAIRED_ROUNDS; round++) {
         const cpu0 = servers.map((server) => cpuMs(server.child.pid));
         const runs = await Promise.all(prepared.map((p) => p.run(DURATION, { warmup: true })));
@@ -412,6 +415,7 @@ async function tokenRun(server, requests, duration, track) {
 
 const clientCredentials = {
   name: 'client_credentials',
+  paired: true,
   check: checkPlain,
   async prepare(server) {
     const request = {
@@ -434,6 +438,7 @@ const clientCredentials = {
 function refreshTokens(poolSizeFor) {
   return {
     name: 'refresh_token',
+    paired: true,
     check: checkPlain,
     async prepare(server) {
       const poolSize = poolSizeFor(server);
@@ -971,8 +976,8 @@ for (const scenario of ['client_credentials', 'refresh_token']) {
 const argonBest = argon2Rows.reduce((a, r) => (r.rate > a.rate ? r : a), argon2Rows[0]);
 const argonOne = argon2Rows.find((r) => r.concurrency === 1);
 const loginLines = [
-  '| Store | bare logins/s (median) | Latchkey logins/s (median) | Latchkey/bare: median (target ≥ 0.95) | each round | paired CPU ratio bare/Latchkey (each round) | Latchkey ÷ argon2id floor (target ≥ 0.85) | bare ÷ floor | password + TOTP logins/s | each run | TOTP ÷ password (target ≥ 0.9) | login p50 / p99 bare / Latchkey (ms) | CPU per login bare / Latchkey (ms) | peak RSS bare / Latchkey (MB) |',
-  '| --- | ---: | ---: | --- | --- | --- | --- | ---: | ---: | --- | --- | --- | --- | --- |',
+  '| Store | bare logins/s (median) | Latchkey logins/s (median) | Latchkey/bare: median (target ≥ 0.95) | each round | Latchkey ÷ argon2id floor (target ≥ 0.85) | bare ÷ floor | password + TOTP logins/s | each run | TOTP ÷ password (target ≥ 0.9) | login p50 / p99 bare / Latchkey (ms) | CPU per login bare / Latchkey (ms) | peak RSS bare / Latchkey (MB) |',
+  '| --- | ---: | ---: | --- | --- | --- | ---: | ---: | --- | --- | --- | --- | --- |',
 ];
 for (const store of allStores) {
   const p = find('password_login', store, 'latchkey');
@@ -983,7 +988,7 @@ for (const store of allStores) {
   const bareRatio = median(p.roundRatios ?? []);
   const totpRatio = t ? t.rate / p.rate : NaN;
   loginLines.push(
-    `| ${STORE_LABEL[store]} | ${b ? fmt(b.rate) : '–'} | ${fmt(p.rate)} | ${fmt(bareRatio, 2)} (${verdict(bareRatio, 0.95)}) | ${p.roundRatios?.map((r) => r.toFixed(2)).join(', ') ?? '–'} | ${pairedCell(p)} | ${fmt(floorRatio, 2)} (${verdict(floorRatio, 0.85)}) | ${b ? fmt(b.rate / argonBest.rate, 2) : '–'} | ${t ? fmt(t.rate) : '–'} | ${t ? t.rates.map((r) => fmt(r)).join(', ') : '–'} | ${t ? `${fmt(totpRatio, 2)} (${verdict(totpRatio, 0.9)})` : '–'} | ${b ? `${fmt(b.p50, 0)} / ${fmt(b.p99, 0)}` : '–'} / ${fmt(p.p50, 0)} / ${fmt(p.p99, 0)} | ${b ? fmt(b.cpuMsPerUnit, 1) : '–'} / ${fmt(p.cpuMsPerUnit, 1)} | ${b ? fmt(b.peakMb, 0) : '–'} / ${fmt(Math.max(p.peakMb, t?.peakMb ?? 0), 0)} |`,
+    `| ${STORE_LABEL[store]} | ${b ? fmt(b.rate) : '–'} | ${fmt(p.rate)} | ${fmt(bareRatio, 2)} (${verdict(bareRatio, 0.95)}) | ${p.roundRatios?.map((r) => r.toFixed(2)).join(', ') ?? '–'} | ${fmt(floorRatio, 2)} (${verdict(floorRatio, 0.85)}) | ${b ? fmt(b.rate / argonBest.rate, 2) : '–'} | ${t ? fmt(t.rate) : '–'} | ${t ? t.rates.map((r) => fmt(r)).join(', ') : '–'} | ${t ? `${fmt(totpRatio, 2)} (${verdict(totpRatio, 0.9)})` : '–'} | ${b ? `${fmt(b.p50, 0)} / ${fmt(b.p99, 0)}` : '–'} / ${fmt(p.p50, 0)} / ${fmt(p.p99, 0)} | ${b ? fmt(b.cpuMsPerUnit, 1) : '–'} / ${fmt(p.cpuMsPerUnit, 1)} | ${b ? fmt(b.peakMb, 0) : '–'} / ${fmt(Math.max(p.peakMb, t?.peakMb ?? 0), 0)} |`,
   );
 }
 
@@ -1033,7 +1038,7 @@ ${argonLines.join('\n')}
 
 ## Method
 
-- Every server runs in its own child process (\`node scripts/bench-server.js <impl> <store> …\`), one fresh process per (server, store, scenario), on 127.0.0.1; load from autocannon ${pkgVersion('autocannon')}, ${CONNECTIONS} connections, keep-alive. Each server gets a ${WARMUP} s warm-up; then ${ROUNDS} rounds (${CLUSTER_ROUNDS} on the cluster) of ${DURATION} s per server, alternating bare and Latchkey (bare, Latchkey / Latchkey, bare / …; the server not under load idles). Each round's ratio is Latchkey's rate ÷ bare's in that round; rates shown are medians over rounds. Then ${PAIRED_ROUNDS} **paired** rounds load both servers at the same time on the same core, so that the machine's drift hits both alike: their ratio is bare's CPU time per request (or login) ÷ Latchkey's, each from its own /proc counters (rates, latencies and memory come from the alternating rounds only). Logins: ${LOGIN_ROUNDS} runs of ${DURATION} s.
+- Every server runs in its own child process (\`node scripts/bench-server.js <impl> <store> …\`), one fresh process per (server, store, scenario), on 127.0.0.1; load from autocannon ${pkgVersion('autocannon')}, ${CONNECTIONS} connections, keep-alive. Each server gets a ${WARMUP} s warm-up; then ${ROUNDS} rounds (${CLUSTER_ROUNDS} on the cluster) of ${DURATION} s per server, alternating bare and Latchkey (bare, Latchkey / Latchkey, bare / …; the server not under load idles). Each round's ratio is Latchkey's rate ÷ bare's in that round; rates shown are medians over rounds. Then, for the token endpoint, ${PAIRED_ROUNDS} **paired** rounds load both servers at the same time on the same core, so that the machine's drift hits both alike: their ratio is bare's CPU time per request ÷ Latchkey's, each from its own /proc counters (rates, latencies and memory come from the alternating rounds only; logins are not paired: the two servers' argon2id threads would evict each other's 19 MiB from the caches). Logins: ${LOGIN_ROUNDS} runs of ${DURATION} s.
 - **Latchkey** is the real app (\`loadConfig\` → \`buildContainer\` → \`buildApp\`), run as \`npm start\` runs it (\`${[...Object.entries(START_ENV).map(([k, v]) => `${k}=${v}`), ...START_FLAGS].join(' ')}\`; bare runs with Node's and glibc's defaults), with LOG_LEVEL=silent and the page rate limit off (all load comes from one address). **bare** is \`new Provider(issuer, {…})\` with the same adapter factory over the same store kind, a static confidential client, the same TTLs, rotating refresh tokens, PKCE, opaque tokens, ES256 ID tokens, served by \`http.createServer(provider.callback())\`.
 - Stores: **SQLite file** in a fresh temp directory (WAL, synchronous=NORMAL); **Redis**: provider artifacts and counters in Redis under a fresh prefix (deleted afterwards: ${redisKeysDeleted.reduce((a, b) => a + b, 0)} keys), long-lived records on SQLite :memory:; **Redis Cluster**: the same on a three-master cluster started by the bench (REDIS_CLUSTER_NODES), removed afterwards.
 - **client credentials**: \`POST /token grant_type=client_credentials\`, client_secret_basic. **refresh**: single-use refresh tokens minted beforehand in the server with the provider's own models, one per request.
