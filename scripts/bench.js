@@ -783,12 +783,15 @@ async function freePort() {
   return port;
 }
 
-/** One start of the real server on `dataDir`: ms from spawn to the first 200 of discovery, and RSS then. */
-async function timeToFirstAnswer(dataDir) {
+/**
+ * Starts the real server (`node dist/main.js`, as npm start runs it) on `dataDir`, waits for
+ * its first 200 of discovery, calls `atFirstAnswer(child, ms since spawn)` and stops it.
+ */
+async function withMainStarted(dataDir, { nodeArgs = [], env = {} }, atFirstAnswer) {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...START_FLAGS, join(ROOT, 'dist/main.js')], {
-    env: { ...process.env, ...START_ENV, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'production' },
+  const child = spawn(process.execPath, [...nodeArgs, ...START_FLAGS, join(ROOT, 'dist/main.js')], {
+    env: { ...process.env, ...START_ENV, ...env, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'production' },
     // Not the checkout: a .env there would be read.
     cwd: dataDir,
     stdio: 'ignore',
@@ -798,7 +801,7 @@ async function timeToFirstAnswer(dataDir) {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`dist/main.js exited (${child.exitCode}) before answering`);
       const ok = await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`).then((r) => r.ok, () => false);
-      if (ok) return { ms: performance.now() - t0, rssMb: mb(procStatus(child.pid).rssKb) };
+      if (ok) return atFirstAnswer(child, performance.now() - t0);
       if (performance.now() - t0 > 30_000) throw new Error('no answer within 30 s');
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -808,6 +811,9 @@ async function timeToFirstAnswer(dataDir) {
   }
 }
 
+/** One start of the real server on `dataDir`: ms from spawn to the first 200 of discovery, and RSS then. */
+const timeToFirstAnswer = (dataDir) => withMainStarted(dataDir, {}, (child, ms) => ({ ms, rssMb: mb(procStatus(child.pid).rssKb) }));
+
 /** Packages that only some configurations use: a plain start (embedded SQLite, no mail, SMS, Redis or MongoDB) should load none. */
 const OPTIONAL_PACKAGES = ['mongoose', 'ioredis', 'nodemailer', 'qrcode', '@simplewebauthn/server', '@zxcvbn-ts/core', 'libphonenumber-js'];
 
@@ -816,26 +822,19 @@ async function optionalPackagesAtStart() {
   const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-bench-imports-'));
   const importsFile = join(dataDir, 'imports.txt');
   writeFileSync(importsFile, '');
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', join(ROOT, 'scripts/record-imports.mjs'), ...START_FLAGS, join(ROOT, 'dist/main.js')], {
-    env: { ...process.env, ...START_ENV, BENCH_IMPORTS_FILE: importsFile, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'production', REDIS_URL: '', REDIS_CLUSTER_NODES: '', MONGODB_URI: '' },
-    cwd: dataDir,
-    stdio: 'ignore',
-  });
   try {
-    const t0 = performance.now();
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`dist/main.js exited (${child.exitCode}) before answering`);
-      const ok = await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`).then((r) => r.ok, () => false);
-      if (ok) break;
-      if (performance.now() - t0 > 30_000) throw new Error('no answer within 30 s');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const urls = readFileSync(importsFile, 'utf8');
-    return OPTIONAL_PACKAGES.filter((name) => urls.includes(`/node_modules/${name}/`));
+    return await withMainStarted(
+      dataDir,
+      {
+        nodeArgs: ['--import', join(ROOT, 'scripts/record-imports.mjs')],
+        env: { BENCH_IMPORTS_FILE: importsFile, REDIS_URL: '', REDIS_CLUSTER_NODES: '', MONGODB_URI: '' },
+      },
+      () => {
+        const urls = readFileSync(importsFile, 'utf8');
+        return OPTIONAL_PACKAGES.filter((name) => urls.includes(`/node_modules/${name}/`));
+      },
+    );
   } finally {
-    child.kill('SIGKILL');
-    await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
