@@ -169,15 +169,16 @@ async function startBare(server, url) {
     },
   });
   await ensureHealthy(stores);
-  const users = await bareAccounts(stores.accounts);
+  const { default: argon2 } = await import('argon2');
+  const users = await bareAccounts(stores.accounts, argon2);
   const callback = provider.callback();
-  server.on('request', (req, res) => (req.url.startsWith('/interaction/') ? bareLogin(provider, stores.accounts, req, res) : callback(req, res)));
+  server.on('request', (req, res) => (req.url.startsWith('/interaction/') ? bareLogin(provider, stores.accounts, argon2, req, res) : callback(req, res)));
   return { provider, client, users, totpUsers: [], refreshAccountId: 'bench-account', close: () => stores.close() };
 }
 
 /** The same login accounts as Latchkey's side: one argon2id hash (Latchkey's parameters) shared by all. */
-async function bareAccounts(accounts) {
-  const [{ default: argon2 }, { ARGON2_PARAMS }] = await Promise.all([import('argon2'), import('../dist/accounts/password.js')]);
+async function bareAccounts(accounts, argon2) {
+  const { ARGON2_PARAMS } = await import('../dist/accounts/password.js');
   const passwordHash = await argon2.hash(PASSWORD, ARGON2_PARAMS);
   const users = [];
   for (let i = 0; i < LOGIN_USERS; i++) {
@@ -196,8 +197,7 @@ async function bareAccounts(accounts) {
  * CSRF check, throttling, audit, second factor or templates: the baseline Latchkey's full
  * sign-in is compared with.
  */
-async function bareLogin(provider, accounts, req, res) {
-  const { default: argon2 } = await import('argon2');
+async function bareLogin(provider, accounts, argon2, req, res) {
   try {
     const details = await provider.interactionDetails(req, res);
     if (req.method === 'GET') {
