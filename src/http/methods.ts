@@ -44,6 +44,9 @@ function compile(spec: RouteSpec): CompiledRoute {
 const matches = (route: CompiledRoute, parts: readonly string[]) =>
   route.segments.length === parts.length && route.segments.every((segment, i) => (segment === null ? parts[i] !== '' : segment === parts[i]));
 
+/** Paths no route matches whose answer is remembered (the first ones asked for; never flushed). */
+const REMEMBERED_MISSES = 256;
+
 /** Looks paths up in a fixed route table. */
 export function routeTable(routes: readonly RouteSpec[]): (path: string) => PathMethods | undefined {
   // Routes by segment count and first segment ("3/interaction"; "3/:" when it is a parameter),
@@ -56,21 +59,35 @@ export function routeTable(routes: readonly RouteSpec[]): (path: string) => Path
     buckets.set(key, [...(buckets.get(key) ?? []), route]);
   }
   const isFixed = (route: CompiledRoute) => route.segments.every((segment) => segment !== null);
-  // Paths only fixed routes match (/token, /auth) are answered from memory, in their canonical
-  // spelling only, so that at most one entry per fixed route is ever kept; paths with ids
-  // (/interaction/<uid>) are endless and are computed each time.
-  const fixed = new Map<string, PathMethods>();
+  // Answers for paths in their canonical spelling are remembered when only fixed routes match
+  // (/token, /auth: at most one entry per route) and, up to a bound, when none does (the app
+  // asks "is /token one of ours?" on every token request; the bound, never flushed, keeps
+  // client-chosen paths from growing it). Paths with ids (/interaction/<uid>) are endless and
+  // are computed each time.
+  const remembered = new Map<string, PathMethods | undefined>();
+  let misses = 0;
+  const candidates = (parts: readonly string[]) => {
+    const found: CompiledRoute[] = [];
+    for (const key of [bucketKey(parts.length, parts[1]), bucketKey(parts.length, null)]) {
+      for (const route of buckets.get(key) ?? []) if (matches(route, parts) && !found.includes(route)) found.push(route);
+    }
+    return found;
+  };
   return (path) => {
-    const known = fixed.get(path);
-    if (known) return known;
+    if (remembered.has(path)) return remembered.get(path);
     const parts = segmentsOf(path);
-    const found = [...(buckets.get(bucketKey(parts.length, parts[1])) ?? []), ...(buckets.get(bucketKey(parts.length, null)) ?? [])].filter((route) =>
-      matches(route, parts),
-    );
-    if (!found.length) return undefined;
+    const found = candidates(parts);
+    const canonical = path === parts.join('/');
+    if (!found.length) {
+      if (canonical && misses < REMEMBERED_MISSES) {
+        misses++;
+        remembered.set(path, undefined);
+      }
+      return undefined;
+    }
     const allow = new Set(found.flatMap((route) => [...route.methods]));
     const result = { allow: [...allow].sort(), preflight: found.some((route) => route.preflight) };
-    if (found.every(isFixed) && path === parts.join('/')) fixed.set(path, result);
+    if (canonical && found.every(isFixed)) remembered.set(path, result);
     return result;
   };
 }
