@@ -18,6 +18,7 @@ import { createDeviceCookie, type DeviceCookie } from './http/device-cookie.js';
 import { createViews, type Views } from './http/views.js';
 import { loadProviderKeys } from './oidc/keys.js';
 import { createProvider } from './oidc/provider.js';
+import { settleClientWrites } from './oidc/client-cache.js';
 import type { Stores } from './store/ports.js';
 import { composeStores } from './store/compose.js';
 import { ensurePrivateDir, narrowIfExists } from './store/private-files.js';
@@ -153,7 +154,10 @@ async function pickStores(config: Config, logger: Logger): Promise<Stores> {
 export async function buildContainer(config: Config, options: ContainerOptions = {}): Promise<Container> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
-  const stores = options.stores ?? (await pickStores(config, logger));
+  const picked = options.stores ?? (await pickStores(config, logger));
+  // Every client write of this process waits out the client cache's version reuse window
+  // before it returns (client-cache.ts), so that it applies at once on every instance.
+  const stores: Stores = { ...picked, clients: settleClientWrites(picked.clients) };
   try {
     const secret = masterSecret(config);
     const box = createSecretBox(secret);

@@ -77,7 +77,8 @@ export interface ClientStore {
   delete(clientId: string): Promise<boolean>;
   /**
    * A value that changes whenever any client is created, updated or deleted, by any process
-   * or instance sharing the store; cheap to read (oidc/client-cache.ts reads it per request).
+   * or instance sharing the store; cheap to read (oidc/client-cache.ts reads it on protocol
+   * requests, at most once per CLIENT_VERSION_REUSE_MS).
    */
   version(): Promise<string>;
 }

