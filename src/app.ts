@@ -6,6 +6,7 @@ import { edge } from './http/edge.js';
 import { healthRoutes } from './http/health.js';
 import { routeTable, routesOf } from './http/methods.js';
 import { answerAsIssuer } from './http/origin.js';
+import { answerWithClientIp } from './http/client-ip.js';
 import { providerRoutes } from './http/provider-routes.js';
 import { interactionRoutes } from './interaction/routes.js';
 import { passwordRoutes } from './interaction/password-routes.js';
@@ -29,9 +30,10 @@ function chain(middleware: Middleware[]): Middleware {
 export function buildApp(c: Container): Koa {
   const app = new Koa();
   // Koa never reads X-Forwarded-* itself (it would take the client-chosen leftmost
-  // X-Forwarded-For entry): the edge sets ctx.ip, and answerAsIssuer the protocol and host.
+  // X-Forwarded-For entry): answerWithClientIp gives ctx.ip, answerAsIssuer the protocol and host.
   app.proxy = false;
   answerAsIssuer(app.request, c.config.issuer);
+  answerWithClientIp(app.request, c.config.trustProxy);
   // The provider runs inside our request contexts (koa-mount), so its signed cookies use our keys.
   app.keys = c.provider.keys;
   app.silent = true;

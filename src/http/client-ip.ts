@@ -85,12 +85,19 @@ export function resolveClientIp(
   return chain[index]!;
 }
 
+const CLIENT_IP = Symbol('clientIp');
+
 /**
- * Sets ctx.ip (Koa's request has a setter) from resolveClientIp, before anything reads it,
- * so rate limits, lockout and logs all see the same, non-spoofable address.
+ * Makes Koa's `ctx.ip` (and `ctx.request.ip`) resolveClientIp's answer, on the app's request
+ * prototype (every request's ctx.request inherits from it), so rate limits, lockout, audit
+ * and logs all see the same, non-spoofable address. Worked out on the first read of each
+ * request, not up front: the token endpoint and the other protocol requests never read it.
+ * There is no setter: nothing may put another address in its place.
  */
-export function clientIpSetter(trust: TrustProxy): (ctx: Context) => void {
-  return (ctx) => {
-    ctx.request.ip = resolveClientIp(ctx.req.socket.remoteAddress, ctx.req.headers['x-forwarded-for'], trust);
-  };
+export function answerWithClientIp(request: object, trust: TrustProxy): void {
+  Object.defineProperty(request, 'ip', {
+    get(this: { req: Context['req']; [CLIENT_IP]?: string }) {
+      return (this[CLIENT_IP] ??= resolveClientIp(this.req.socket.remoteAddress, this.req.headers['x-forwarded-for'], trust));
+    },
+  });
 }

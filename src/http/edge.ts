@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { TrustProxy } from '../config/schema.js';
 import type { CounterStore } from '../store/ports.js';
-import { clientIpSetter } from './client-ip.js';
 import { errorAnswers } from './error-handler.js';
 import { methodGuard, type RouteSpec } from './methods.js';
 import { originCheck, publicMetadataCaching } from './origin.js';
@@ -25,7 +24,7 @@ export interface EdgeDeps {
 
 /**
  * What every request goes through before its handler, in this order: security headers,
- * the client's address, the issuer-only origin, the anonymous page limit, the method guard;
+ * the issuer-only origin, the anonymous page limit, the method guard;
  * then the handler; then error pages for whatever was thrown or left without a body, and
  * the caching headers. The steps live in their own modules; they run here as plain calls in
  * one middleware rather than as seven, because each middleware layer is a promise and a
@@ -34,7 +33,6 @@ export interface EdgeDeps {
  */
 export function edge(deps: EdgeDeps, handle: Middleware): Middleware {
   const headers = securityHeaderSetter({ https: deps.issuer.startsWith('https:') });
-  const setClientIp = clientIpSetter(deps.trustProxy);
   const checkOrigin = originCheck(deps.issuer, deps.trustProxy);
   const limit = anonymousRateLimit({ counters: deps.counters, clock: deps.clock, perMinute: deps.pageRateLimit });
   const answeredMethod = methodGuard(deps.routes);
@@ -43,7 +41,6 @@ export function edge(deps: EdgeDeps, handle: Middleware): Middleware {
 
   return async (ctx, next) => {
     headers.set(ctx);
-    setClientIp(ctx);
     try {
       checkOrigin(ctx);
       const limited = limit(ctx);

@@ -1,5 +1,5 @@
 import type { TrustProxy } from '../../src/config/schema.js';
-import { resolveClientIp } from '../../src/http/client-ip.js';
+import { answerWithClientIp, resolveClientIp } from '../../src/http/client-ip.js';
 
 const none: TrustProxy = { kind: 'none' };
 const hops = (n: number): TrustProxy => ({ kind: 'hops', hops: n });
@@ -70,5 +70,32 @@ describe('resolveClientIp', () => {
     expect(resolveClientIp('10.0.0.2', 'x'.repeat(1000), hops(1))).toBe('x'.repeat(64));
     // Garbage is never taken for a trusted proxy.
     expect(resolveClientIp('10.0.0.2', '6.6.6.6, garbage, 203.0.113.7', addresses('10.0.0.2', '203.0.113.7'))).toBe('garbage');
+  });
+});
+
+describe('answerWithClientIp (ctx.ip on the request prototype)', () => {
+  const requestFor = (proto: object, remoteAddress: string, forwardedFor?: string) =>
+    Object.assign(Object.create(proto) as { ip: string }, {
+      req: { socket: { remoteAddress }, headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor } },
+    });
+
+  test('each request reads the address resolveClientIp gives for its own socket and header', () => {
+    const proto = {};
+    answerWithClientIp(proto, hops(1));
+    expect(requestFor(proto, '10.0.0.2', '6.6.6.6, 203.0.113.7').ip).toBe('203.0.113.7');
+    expect(requestFor(proto, '10.0.0.3').ip).toBe('10.0.0.3');
+    const direct = {};
+    answerWithClientIp(direct, none);
+    expect(requestFor(direct, '::ffff:203.0.113.9', '198.51.100.1').ip).toBe('203.0.113.9');
+  });
+
+  test('nothing can put another address in its place', () => {
+    const proto = {};
+    answerWithClientIp(proto, none);
+    const request = requestFor(proto, '203.0.113.7');
+    expect(() => {
+      request.ip = '1.2.3.4';
+    }).toThrow(TypeError);
+    expect(request.ip).toBe('203.0.113.7');
   });
 });
