@@ -119,6 +119,9 @@ export function buildApp(c: Container): Koa {
         clock: c.clock,
         pageRateLimit: c.config.pageRateLimit,
         routes: [...ownRoutes, ...protocolRoutes],
+        // The provider's CORS endpoints (token, introspection, revocation, userinfo, JWKS,
+        // discovery, device authorization, PAR) are the ones that only ever answer JSON.
+        apiPaths: new Set(protocolRoutes.filter((r) => r.preflight).map((r) => r.path)),
       },
       route,
     ),

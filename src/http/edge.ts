@@ -20,6 +20,8 @@ export interface EdgeDeps {
   pageRateLimit: number;
   /** Every route the app answers (ours and the provider's): the method guard's table. */
   routes: readonly RouteSpec[];
+  /** Paths that answer programs with JSON: they get the API set of security headers. */
+  apiPaths: ReadonlySet<string>;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface EdgeDeps {
  * on every request, the token endpoint's included, which measurably slowed it.
  */
 export function edge(deps: EdgeDeps, handle: Middleware): Middleware {
-  const headers = securityHeaderSetter({ https: deps.issuer.startsWith('https:') });
+  const headers = securityHeaderSetter({ https: deps.issuer.startsWith('https:'), apiPaths: deps.apiPaths });
   const checkOrigin = originCheck(deps.issuer, deps.trustProxy);
   const limit = anonymousRateLimit({ counters: deps.counters, clock: deps.clock, perMinute: deps.pageRateLimit });
   const answeredMethod = methodGuard(deps.routes);
