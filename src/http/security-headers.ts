@@ -53,7 +53,8 @@ export function securityHeaderSetter(options: SecurityHeaderOptions): SecurityHe
   return {
     set: (ctx) => put(ctx, apiPaths.has(ctx.path) ? apiHeaders : pageHeaders),
     finish: (ctx) => {
-      const page = ctx.type === 'text/html';
+      // From the Node response: Koa's ctx.type copies every header first (getHeaders), on every request.
+      const page = /^text\/html\s*(;|$)/i.test(String(ctx.res.getHeader('content-type') ?? ''));
       if (page && apiPaths.has(ctx.path)) put(ctx, pageHeaders);
       if (page || ctx.path.startsWith('/interaction')) ctx.set('Cache-Control', 'no-store');
     },

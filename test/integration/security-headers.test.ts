@@ -20,6 +20,8 @@ function pageSet(headers: Record<string, string>, https = false) {
   expect(headers['referrer-policy']).toBe('no-referrer');
   expect(headers['cross-origin-opener-policy']).toBe('same-origin');
   expect(headers['permissions-policy']).toContain('camera=()');
+  // No page is kept by a cache.
+  expect(headers['cache-control']).toBe('no-store');
 }
 
 function apiSet(headers: Record<string, string>, https = false) {
