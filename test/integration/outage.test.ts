@@ -5,6 +5,7 @@ import { createUser, startTestApp, TEST_PASSWORD, type TestApp } from '../suppor
 import { Browser, formAction, inputValue } from '../support/browser.js';
 import { freePort, redisBackedStores, sharedSqlite, startRedisServer, stopRedisServer, type RedisBackedStores } from '../support/redis.js';
 import { authorizationRequest, discover, REDIRECT_URI, registerWebClient, signInThroughBrowser } from '../support/rp.js';
+import { clientCredentials } from '../support/token-endpoint.js';
 
 const haveRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 if (!haveRedisServer) {
@@ -69,13 +70,7 @@ if (haveRedisServer) describe('Redis outage: fail closed, recover by itself', ()
     expect(authorize.status).toBe(503);
     expect(authorize.text).toContain(UNAVAILABLE);
 
-    const clientCredentials = () =>
-      request(app.url)
-        .post('/token')
-        .auth(service.client_id, service.client_secret as string)
-        .type('form')
-        .send({ grant_type: 'client_credentials' });
-    const token = await clientCredentials();
+    const token = await clientCredentials(app, service);
     expect(token.status).toBe(503);
     expect(token.body.error).toBe('server_error');
     expect(token.body).not.toHaveProperty('access_token');
@@ -96,7 +91,7 @@ if (haveRedisServer) describe('Redis outage: fail closed, recover by itself', ()
     const attempt = await authorizationRequest(config, 'openid');
     const callback = await signInThroughBrowser(new Browser(app.url), attempt.url, account.email);
     expect(callback.href.startsWith(`${REDIRECT_URI}?code=`)).toBe(true);
-    const granted = await clientCredentials();
+    const granted = await clientCredentials(app, service);
     expect(granted.status).toBe(200);
   });
 });

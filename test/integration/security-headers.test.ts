@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { ClientMetadata } from '../../src/store/ports.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { clientCredentials } from '../support/token-endpoint.js';
 
 const PAGE_ONLY = ['referrer-policy', 'cross-origin-opener-policy', 'permissions-policy'];
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
@@ -39,19 +40,12 @@ describe('security headers: the page set on pages, the API set on JSON for progr
   });
   afterAll(() => app.close());
 
-  const token = () =>
-    request(app.url)
-      .post('/token')
-      .auth(machine.client_id, machine.client_secret as string)
-      .type('form')
-      .send({ grant_type: 'client_credentials' });
-
   test('the token endpoint (its answer and its refusals), discovery, JWKS and userinfo get the API set', async () => {
-    const issued = await token();
+    const issued = await clientCredentials(app, machine);
     expect(issued.status).toBe(200);
     expect(issued.headers['content-type']).toMatch(/^application\/json/);
     apiSet(issued.headers);
-    const refused = await request(app.url).post('/token').auth(machine.client_id, 'wrong').type('form').send({ grant_type: 'client_credentials' });
+    const refused = await clientCredentials(app, machine, 'wrong');
     expect(refused.status).toBe(401);
     apiSet(refused.headers);
     for (const path of ['/.well-known/openid-configuration', '/jwks', '/me']) apiSet((await request(app.url).get(path)).headers);

@@ -20,6 +20,17 @@ export async function postAs(app: TestApp, client: ClientMetadata, path: string,
   return { status: res.status, body: (res.body ?? {}) as Record<string, unknown> };
 }
 
+/**
+ * A client-credentials request as `client` (HTTP Basic, `secret` defaulting to its own), as
+ * supertest's whole response: for tests that look at headers or at a refusal's details.
+ */
+export const clientCredentials = (app: TestApp, client: ClientMetadata, secret = client.client_secret as string) =>
+  request(app.url)
+    .post('/token')
+    .auth(encodeURIComponent(client.client_id), encodeURIComponent(secret))
+    .type('form')
+    .send({ grant_type: 'client_credentials' });
+
 /** `count` copies of one request, all sent before any answer is awaited. */
 export function inParallel(count: number, send: () => Promise<EndpointAnswer>): Promise<EndpointAnswer[]> {
   return Promise.all(Array.from({ length: count }, send));
