@@ -33,7 +33,7 @@ const PASSWORD = 'correct horse battery staple';
 const LOGIN_USERS = 50;
 const SECRET = randomBytes(32).toString('base64url');
 // The same lifetimes as Latchkey, so that both sides compute the same expiries.
-const { PROVIDER_TTL: TTL } = await import('../dist/oidc/provider.js');
+const { PROVIDER_TTL: TTL } = await import('../dist/oidc/ttl.js');
 
 if (!['latchkey', 'bare'].includes(impl) || !['memory', 'file', 'redis', 'cluster'].includes(storeKind)) {
   console.error('usage: bench-server.js <latchkey|bare> <memory|file|redis|cluster> <dataDir|-> <prefix|->');

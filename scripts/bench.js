@@ -75,6 +75,10 @@ const { Redis } = await import('ioredis');
 
 const { haveRedisCluster, startBenchCluster } = await import('./bench-cluster.js');
 
+// bare runs node-oidc-provider as published, from a copy with Latchkey's patches/ reversed.
+const { prepareBareTree } = await import('./bench-bare-tree.js');
+let bareServerPath;
+const bareServer = () => (bareServerPath ??= prepareBareTree(ROOT));
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -203,7 +207,7 @@ function waitFor(child, type) {
 async function startServer(impl, store, { totpUsers = 0 } = {}) {
   const dataDir = store === 'file' ? mkdtempSync(join(tmpdir(), 'latchkey-bench-')) : '-';
   const prefix = store === 'redis' || store === 'cluster' ? `latchkey-bench-${Date.now()}-${randomBytes(4).toString('hex')}:` : '-';
-  const child = fork(SERVER, [impl, store, dataDir, prefix], {
+  const child = fork(impl === 'bare' ? bareServer() : SERVER, [impl, store, dataDir, prefix], {
     // Latchkey runs with the V8 flags of `npm start`, as deployed; bare with Node's defaults.
     execArgv: impl === 'latchkey' ? START_FLAGS : [],
     env: {
@@ -1038,7 +1042,7 @@ ${argonLines.join('\n')}
 ## Method
 
 - Every server runs in its own child process (\`node scripts/bench-server.js <impl> <store> …\`), one fresh process per (server, store, scenario), on 127.0.0.1; load from autocannon ${pkgVersion('autocannon')}, ${CONNECTIONS} connections, keep-alive. Each server gets a ${WARMUP} s warm-up; then ${ROUNDS} rounds (${CLUSTER_ROUNDS} on the cluster) of ${DURATION} s per server, alternating bare and Latchkey (bare, Latchkey / Latchkey, bare / …; the server not under load idles). Each round's ratio is Latchkey's rate ÷ bare's in that round; rates shown are medians over rounds. Then, for the token endpoint, ${PAIRED_ROUNDS} **paired** rounds load both servers at the same time on the same core, so that the machine's drift hits both alike: their ratio is bare's CPU time per request ÷ Latchkey's, each from its own /proc counters (rates, latencies and memory come from the alternating rounds only; logins are not paired: the two servers' argon2id threads would evict each other's 19 MiB from the caches). Logins: ${LOGIN_ROUNDS} runs of ${DURATION} s.
-- **Latchkey** is the real app (\`loadConfig\` → \`buildContainer\` → \`buildApp\`), run as \`npm start\` runs it (\`${[...Object.entries(START_ENV).map(([k, v]) => `${k}=${v}`), ...START_FLAGS].join(' ')}\`; bare runs with Node's and glibc's defaults), with LOG_LEVEL=silent and the page rate limit off (all load comes from one address). **bare** is \`new Provider(issuer, {…})\` with the same adapter factory over the same store kind, a static confidential client, the same TTLs, rotating refresh tokens, PKCE, opaque tokens, ES256 ID tokens, served by \`http.createServer(provider.callback())\`.
+- **Latchkey** is the real app (\`loadConfig\` → \`buildContainer\` → \`buildApp\`), run as \`npm start\` runs it (\`${[...Object.entries(START_ENV).map(([k, v]) => `${k}=${v}`), ...START_FLAGS].join(' ')}\`; bare runs with Node's and glibc's defaults), with LOG_LEVEL=silent and the page rate limit off (all load comes from one address). **bare** is \`new Provider(issuer, {…})\` with the same adapter factory over the same store kind, a static confidential client, the same TTLs, rotating refresh tokens, PKCE, opaque tokens, ES256 ID tokens, served by \`http.createServer(provider.callback())\`. bare's node-oidc-provider is the package as published: a copy of the installed one with Latchkey's \`patches/\` reversed (scripts/bench-bare-tree.js), while Latchkey runs with them (see the notes on the patch in docs/architecture.md).
 - Stores: **SQLite file** in a fresh temp directory (WAL, synchronous=NORMAL); **Redis**: provider artifacts and counters in Redis under a fresh prefix (deleted afterwards: ${redisKeysDeleted.reduce((a, b) => a + b, 0)} keys), long-lived records on SQLite :memory:; **Redis Cluster**: the same on a three-master cluster started by the bench (REDIS_CLUSTER_NODES), removed afterwards.
 - **client credentials**: \`POST /token grant_type=client_credentials\`, client_secret_basic. **refresh**: single-use refresh tokens minted beforehand in the server with the provider's own models, one per request.
 - **password login**: \`GET /auth\` → login page → \`POST /login\` → \`GET /auth/<uid>\` → code → \`POST /token\` (PKCE), consent pre-seeded (bare grants \`openid\` in its login POST instead), 50 accounts sharing one argon2id hash round-robin, bare and Latchkey alternating as for the token endpoint. **password + TOTP**: the same plus the authenticator-app page and \`POST …/factor\` with the current code; every login uses an account of its own (${TOTP_USERS} prepared), since a time step is accepted once per account.

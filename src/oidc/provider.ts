@@ -14,21 +14,9 @@ import { accountsPerRequest } from './request-accounts.js';
 import type { ProviderKeys } from './keys.js';
 import { providerPages } from './provider-pages.js';
 import { introspectionAllowed, revocationAllowed } from './token-privacy.js';
+import { PROVIDER_TTL } from './ttl.js';
 
 export const SCOPES = ['openid', 'profile', 'email', 'offline_access'];
-
-/** Artifact lifetimes in seconds (explicit, so that none depends on a library default). */
-export const PROVIDER_TTL = {
-  AccessToken: 60 * 60,
-  AuthorizationCode: 60,
-  ClientCredentials: 10 * 60,
-  DeviceCode: 10 * 60,
-  Grant: 14 * 24 * 60 * 60,
-  IdToken: 60 * 60,
-  Interaction: 30 * 60,
-  RefreshToken: 14 * 24 * 60 * 60,
-  Session: 14 * 24 * 60 * 60,
-};
 
 /** How long a session nobody signed in to is kept: enough to finish a sign-in, not 14 days. */
 export const ANONYMOUS_SESSION_TTL = 10 * 60;

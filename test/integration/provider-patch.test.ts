@@ -1,0 +1,45 @@
+import type { ClientMetadata } from '../../src/store/ports.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { clientCredentials } from '../support/token-endpoint.js';
+
+/**
+ * Latchkey installs node-oidc-provider with patches/oidc-provider+*.patch applied (patch-package,
+ * on npm install): each request's `ctx.oidc` is a read-only value instead of a getter closing
+ * over the request. With the getter, every finished request stayed reachable through V8's
+ * scavenges and was promoted to the old generation (see docs/architecture.md, "Dependency
+ * patches"). If an install skipped the patch, the provider still works but this fails.
+ */
+describe('node-oidc-provider as Latchkey installs it (patches/)', () => {
+  let app: TestApp;
+  let machine: ClientMetadata;
+  beforeAll(async () => {
+    app = await startTestApp();
+    machine = await app.container.clients.create({ name: 'Reports', redirectUris: [], grantTypes: ['client_credentials'] });
+  });
+  afterAll(() => app.close());
+
+  test('ctx.oidc is a read-only value on success and on refusal, and the token endpoint answers as before', async () => {
+    const seen: { event: string; descriptor?: PropertyDescriptor; route?: string }[] = [];
+    const record = (event: string) => (ctx: object) => {
+      const descriptor = Object.getOwnPropertyDescriptor(ctx, 'oidc');
+      seen.push({ event, descriptor, route: (descriptor?.value as { route?: string } | undefined)?.route });
+    };
+    app.container.provider.on('grant.success', record('grant.success'));
+    app.container.provider.on('grant.error', record('grant.error'));
+
+    const issued = await clientCredentials(app, machine);
+    expect(issued.status).toBe(200);
+    expect(issued.body.token_type).toBe('Bearer');
+    const refused = await clientCredentials(app, machine, 'not-the-secret');
+    expect(refused.status).toBe(401);
+    expect(refused.body.error).toBe('invalid_client');
+
+    expect(seen.map((s) => s.event)).toEqual(['grant.success', 'grant.error']);
+    for (const { descriptor, route } of seen) {
+      expect(descriptor?.get).toBeUndefined();
+      expect(descriptor?.writable).toBe(false);
+      expect(descriptor?.configurable).toBe(false);
+      expect(route).toBe('token');
+    }
+  });
+});
