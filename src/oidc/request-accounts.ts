@@ -10,14 +10,18 @@ export type AccountLookup = (id: string) => Promise<Account | null>;
  * AsyncLocalStorage (Provider.ctx); outside one (scripts, tests) every call reads. Both
  * checks then also see the same account, never one from before and one from after a
  * concurrent change.
+ *
+ * The reads are kept on the request's context under a key of this lookup's own, not in a
+ * WeakMap keyed by the context: a long-lived WeakMap holding entries for young contexts kept
+ * every request alive through V8's young-generation collections (measured: ~9 KB promoted to
+ * the old generation per refresh, left for full GCs).
  */
 export function accountsPerRequest(accounts: AccountStore, currentRequest: () => object | undefined = () => Provider.ctx): AccountLookup {
-  const read = new WeakMap<object, Map<string, Promise<Account | null>>>();
+  const key = Symbol('accounts read in this request');
   return (id) => {
-    const request = currentRequest();
+    const request = currentRequest() as { [key]?: Map<string, Promise<Account | null>> } | undefined;
     if (!request) return accounts.findById(id);
-    let seen = read.get(request);
-    if (!seen) read.set(request, (seen = new Map()));
+    const seen = (request[key] ??= new Map());
     let account = seen.get(id);
     if (!account) seen.set(id, (account = accounts.findById(id)));
     return account;
