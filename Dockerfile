@@ -10,7 +10,9 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 # NODE_ENV is deliberately not "production" here: the build needs the dev dependencies (tsc).
+# patches/ before the install: its postinstall (patch-package) applies them to node_modules.
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN --mount=type=cache,target=/root/.npm npm ci
 
 COPY tsconfig.json tsconfig.build.json ./
