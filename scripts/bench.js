@@ -14,9 +14,9 @@
 //
 // Environment: BENCH_DURATION (seconds per measured run, default 5), BENCH_WARMUP (default 2),
 // BENCH_ROUNDS (alternating rounds for client credentials and refresh, default 5),
-// BENCH_LOGIN_ROUNDS (default 3), BENCH_CONNECTIONS (default 10), BENCH_STORES (default
+// BENCH_LOGIN_ROUNDS (default 5), BENCH_CONNECTIONS (default 10), BENCH_STORES (default
 // file,redis; also memory), BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_SKIP_REDIS=1,
-// BENCH_SKIP_CLUSTER=1 (no Redis Cluster run), BENCH_CLUSTER_ROUNDS (default 3),
+// BENCH_SKIP_CLUSTER=1 (no Redis Cluster run), BENCH_CLUSTER_ROUNDS (default 5),
 // BENCH_SERVER_CPU / BENCH_LOAD_CPU, BENCH_PIN=0 (no taskset), BENCH_OUT (default BENCHMARKS.md),
 // BENCH_PAIRED_ROUNDS (default 3), BENCH_SCENARIOS (default client_credentials,refresh_token,password_login,totp_login: a subset
 // for a quicker look while working; the written report then lacks the others).
@@ -85,8 +85,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const OUT = resolve(ROOT, process.env.BENCH_OUT ?? 'BENCHMARKS.md');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const LOGIN_ROUNDS = Number(process.env.BENCH_LOGIN_ROUNDS ?? 3);
-const CLUSTER_ROUNDS = Number(process.env.BENCH_CLUSTER_ROUNDS ?? 3);
+const LOGIN_ROUNDS = Number(process.env.BENCH_LOGIN_ROUNDS ?? 5);
+const CLUSTER_ROUNDS = Number(process.env.BENCH_CLUSTER_ROUNDS ?? 5);
 /** Rounds with bare and Latchkey under load at the same time (after the alternating ones). */
 const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 3);
 const STORES = (process.env.BENCH_STORES ?? 'file,redis').split(',').map((x) => x.trim()).filter(Boolean);
