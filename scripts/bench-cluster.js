@@ -32,7 +32,8 @@ export async function startBenchCluster({ cpus } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-bench-cluster-'));
   const ports = [];
   while (ports.length < 3) {
-    const port = 20000 + Math.floor(Math.random() * 30000);
+    // Below the kernel's ephemeral ports (32768 up on Linux), bus port (+10000) included, as in test/support/redis-cluster.ts.
+    const port = 11000 + Math.floor(Math.random() * 11768);
     if (ports.includes(port)) continue;
     if ((await portIsFree(port)) && (await portIsFree(port + 10000))) ports.push(port);
   }

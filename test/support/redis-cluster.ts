@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,10 +19,26 @@ async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** A port P with P and its cluster bus port P + 10000 free (chosen below 55536 so the bus port exists). */
+/**
+ * The first port the kernel hands out to outgoing connections (Linux: ip_local_port_range).
+ * Cluster ports are chosen below it: a port in that range can be taken by any test's client
+ * socket between the check that it is free and redis-server binding it.
+ */
+function ephemeralPortsStart(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 21000) return low;
+  } catch {
+    // Not Linux: the IANA dynamic range starts higher still.
+  }
+  return 32768;
+}
+
+/** A port P with P and its cluster bus port P + 10000 free, both below the ephemeral range. */
 async function spareClusterPort(taken: Set<number>): Promise<number> {
+  const span = ephemeralPortsStart() - 10000 - 11000;
   for (let i = 0; i < 200; i++) {
-    const port = 20000 + Math.floor(Math.random() * 30000);
+    const port = 11000 + Math.floor(Math.random() * span);
     if (taken.has(port) || taken.has(port + 10000)) continue;
     if ((await portIsFree(port)) && (await portIsFree(port + 10000))) {
       taken.add(port);
@@ -66,7 +82,19 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterUnderT
   for (let i = 0; i < masters; i++) ports.push(await spareClusterPort(taken));
   const children: (ChildProcess | undefined)[] = [];
 
+  let joined = false;
   const start = async (index: number) => {
+    // A fresh node whose port was taken after all (another test file's cluster chose it in
+    // the same moment) gets another port; a restart keeps its port and node file.
+    for (let attempt = 0; ; attempt++) {
+      if (await startOn(index)) return;
+      if (joined || attempt === 2) throw new Error(`redis-server (cluster mode) did not start on port ${ports[index]}`);
+      ports[index] = await spareClusterPort(taken);
+    }
+  };
+
+  /** Starts master `index` on ports[index]; false if redis-server exited without answering. */
+  const startOn = async (index: number): Promise<boolean> => {
     const port = ports[index]!;
     const child = spawn(
       'redis-server',
@@ -85,11 +113,14 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterUnderT
     );
     children[index] = child;
     for (let i = 0; i < 100; i++) {
-      if (cli(port, 'PING').trim() === 'PONG') return;
-      if (child.exitCode !== null) break;
+      if (cli(port, 'PING').trim() === 'PONG') return true;
+      if (child.exitCode !== null) {
+        children[index] = undefined;
+        return false;
+      }
       await sleep(50);
     }
-    throw new Error(`redis-server (cluster mode) did not start on port ${port}`);
+    throw new Error(`redis-server (cluster mode) did not answer on port ${port}`);
   };
 
   const kill = async (index: number) => {
@@ -125,6 +156,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterUnderT
       { encoding: 'utf8', timeout: 30000 },
     );
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${created.stdout}${created.stderr}`);
+    joined = true;
     await waitForState('ok');
   } catch (error) {
     await stop();
