@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const MARK = 'Patched by Latchkey';
+const { PATCH_MARK: MARK } = await import('../dist/oidc/provider-patch.js');
 
 /** Builds the tree under `root` and returns the path of its bench-server.js. */
 export function prepareBareTree(root) {

@@ -5,6 +5,7 @@ import { loadEnvFile } from './config/env-file.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { buildContainer, type Container } from './container.js';
+import { patchedProviderFile, providerPatched } from './oidc/provider-patch.js';
 
 function fail(reason: string): never {
   console.error(`Latchkey cannot start: ${reason}`);
@@ -47,6 +48,12 @@ async function logStartup(): Promise<void> {
     },
     'storage (back up the SQLite file and the secret together)',
   );
+  if (!providerPatched()) {
+    logger.warn(
+      { file: patchedProviderFile() },
+      'node-oidc-provider is installed without patches/ (npm install --ignore-scripts?): it works, but every request is kept until a full GC. Run `npx patch-package` in the install directory',
+    );
+  }
   if ((await container.clients.list()).length === 0) {
     logger.info(
       'no client is registered yet. Create a user and a client with:\n' +

@@ -1,3 +1,7 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { patchedProviderFile, providerPatched } from '../../src/oidc/provider-patch.js';
 import type { ClientMetadata } from '../../src/store/ports.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { clientCredentials } from '../support/token-endpoint.js';
@@ -40,6 +44,22 @@ describe('node-oidc-provider as Latchkey installs it (patches/)', () => {
       expect(descriptor?.writable).toBe(false);
       expect(descriptor?.configurable).toBe(false);
       expect(route).toBe('token');
+    }
+  });
+});
+
+describe('the start-up check for the patch (main.ts warns when it is missing)', () => {
+  test('finds the patch in this install, and not in a copy without it or in a missing file', () => {
+    expect(providerPatched()).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-patch-'));
+    try {
+      const unpatched = join(dir, 'initialize_app.js');
+      const source = readFileSync(patchedProviderFile(), 'utf8');
+      writeFileSync(unpatched, source.split('\n').filter((line) => !line.includes('Patched by Latchkey')).join('\n'));
+      expect(providerPatched(unpatched)).toBe(false);
+      expect(providerPatched(join(dir, 'missing.js'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
