@@ -94,7 +94,7 @@ const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'client_credentials,re
 const ARGON2_CONCURRENCY = [1, 2, 4];
 const ARGON2_SECONDS = 3;
 // Enough accounts that no TOTP login reuses one (a time step is accepted once per account).
-const TOTP_USERS = Number(process.env.BENCH_TOTP_USERS ?? 1500);
+const TOTP_USERS = Number(process.env.BENCH_TOTP_USERS ?? 2000);
 /** The node flags of package.json's start script (the V8 heap cap): Latchkey's servers run with them. */
 const START_SCRIPT = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
 const START_FLAGS = START_SCRIPT.match(/--[\w-]+(=\S+)?/g) ?? [];
@@ -349,15 +349,7 @@ async function compare(scenario, store, impls, rounds, serverOptions = {}) {
     for (let round = 0; round < rounds; round++) {
       const order = servers.map((_, i) => i);
       if (round % 2 === 1) order.reverse();
-      for (const i of order) {
-        const watcher = watchMemory(servers[i].child.pid);
-        const cpu0 = cpuMs(servers[i].child.pid);
-        const sample = await prepared[i].run(DURATION, { warmup: false });
-        sample.cpuMsPerUnit = (cpuMs(servers[i].child.pid) - cpu0) / Math.max(1, sample.units);
-        sample.memory = watcher.stop();
-        samples[i].push(sample);
-        loadSamples.push(loadavg()[0]);
-      }
+      for (const i of order) samples[i].push(await measuredRun(servers[i], prepared[i]));
     }
     // Paired rounds: both servers under load at once, on the same core, so that whatever else
     // the machine does in those seconds hits both alike. CPU time per unit comes from each
@@ -390,10 +382,50 @@ async function compare(scenario, store, impls, rounds, serverOptions = {}) {
     }
     return rows;
   } finally {
-    for (const server of servers) {
-      const cleanup = await server.stop();
-      if (cleanup.redisKeysDeleted !== undefined) redisKeysDeleted.push(cleanup.redisKeysDeleted);
+    for (const server of servers) await stopServer(server);
+  }
+}
+
+/** One measured run: its rate and latencies, CPU time per unit and peak memory from /proc. */
+async function measuredRun(server, prepared) {
+  const watcher = watchMemory(server.child.pid);
+  const cpu0 = cpuMs(server.child.pid);
+  const sample = await prepared.run(DURATION, { warmup: false });
+  sample.cpuMsPerUnit = (cpuMs(server.child.pid) - cpu0) / Math.max(1, sample.units);
+  sample.memory = watcher.stop();
+  loadSamples.push(loadavg()[0]);
+  return sample;
+}
+
+async function stopServer(server) {
+  const cleanup = await server.stop();
+  if (cleanup.redisKeysDeleted !== undefined) redisKeysDeleted.push(cleanup.redisKeysDeleted);
+}
+
+/**
+ * Several scenarios on one Latchkey server in alternating runs (A, B / B, A / …), so that a
+ * ratio between them (password + TOTP ÷ password) compares runs of the same process, adjacent
+ * in time: the machine's drift and the process's warm-up hit both alike.
+ */
+async function compareOnOneServer(scenarios, store, rounds, serverOptions = {}) {
+  const server = await startServer('latchkey', store, serverOptions);
+  try {
+    const prepared = [];
+    for (const scenario of scenarios) prepared.push(await scenario.prepare(server));
+    for (const p of prepared) await p.run(WARMUP, { warmup: true });
+    const samples = scenarios.map(() => []);
+    for (let round = 0; round < rounds; round++) {
+      const order = scenarios.map((_, i) => i);
+      if (round % 2 === 1) order.reverse();
+      for (const i of order) samples[i].push(await measuredRun(server, prepared[i]));
     }
+    return scenarios.map((scenario, i) => {
+      const row = aggregate(scenario.name, server, samples[i], prepared[i].info?.() ?? {});
+      scenario.check(row);
+      return row;
+    });
+  } finally {
+    await stopServer(server);
   }
 }
 
@@ -888,7 +920,7 @@ function logRows(newRows) {
   for (const row of newRows) {
     rows.push(row);
     const ratios = row.roundRatios
-      ? `  Latchkey/bare per round: ${row.roundRatios.map((r) => r.toFixed(2)).join(', ')}; paired CPU bare/Latchkey: ${(row.pairedCpuRatios ?? []).map((r) => r.toFixed(2)).join(', ')}`
+      ? `  ${row.ratioLabel ?? 'Latchkey/bare per round'}: ${row.roundRatios.map((r) => r.toFixed(2)).join(', ')}${row.pairedCpuRatios?.length ? `; paired CPU bare/Latchkey: ${row.pairedCpuRatios.map((r) => r.toFixed(2)).join(', ')}` : ''}`
       : '';
     console.log(
       `  ${row.scenario.padEnd(18)} ${row.store.padEnd(7)} ${row.impl.padEnd(8)} ${String(round(row.rate)).padStart(8)}/s (runs: ${row.rates.map((r) => round(r, 0)).join(', ')})  ${round(row.cpuMsPerUnit * 1000, 0)} µs CPU each  p99 ${round(row.p99, 2)} ms  peak RSS ${round(row.peakMb)} MB${ratios}`,
@@ -908,7 +940,13 @@ async function tokenScenarios(store, rounds) {
 async function loginScenarios(store) {
   if (SCENARIOS.has('password_login')) logRows(await compare(passwordLogins, store, ['bare', 'latchkey'], LOGIN_ROUNDS));
   if (SCENARIOS.has('totp_login') && store !== 'cluster') {
-    logRows(await compare(totpLogins, store, ['latchkey'], LOGIN_ROUNDS, { totpUsers: TOTP_USERS }));
+    // Against password logins of the same server, round by round (not against the bare
+    // comparison's runs above, minutes earlier in another process).
+    const [password, totp] = await compareOnOneServer([passwordLogins, totpLogins], store, LOGIN_ROUNDS, { totpUsers: TOTP_USERS });
+    totp.roundRatios = totp.rates.map((rate, k) => rate / password.rates[k]);
+    totp.ratioLabel = 'TOTP/password (same server) per round';
+    totp.passwordRates = password.rates;
+    logRows([totp]);
   }
 }
 
@@ -979,7 +1017,7 @@ for (const scenario of ['client_credentials', 'refresh_token']) {
 const argonBest = argon2Rows.reduce((a, r) => (r.rate > a.rate ? r : a), argon2Rows[0]);
 const argonOne = argon2Rows.find((r) => r.concurrency === 1);
 const loginLines = [
-  '| Store | bare logins/s (median) | Latchkey logins/s (median) | Latchkey/bare: median (target ≥ 0.95) | each round | Latchkey ÷ argon2id floor (target ≥ 0.85) | bare ÷ floor | password + TOTP logins/s | each run | TOTP ÷ password (target ≥ 0.9) | login p50 / p99 bare / Latchkey (ms) | CPU per login bare / Latchkey (ms) | peak RSS bare / Latchkey (MB) |',
+  '| Store | bare logins/s (median) | Latchkey logins/s (median) | Latchkey/bare: median (target ≥ 0.95) | each round | Latchkey ÷ argon2id floor (target ≥ 0.85) | bare ÷ floor | password + TOTP logins/s | TOTP ÷ password, each round | TOTP ÷ password: median (target ≥ 0.9) | login p50 / p99 bare / Latchkey (ms) | CPU per login bare / Latchkey (ms) | peak RSS bare / Latchkey (MB) |',
   '| --- | ---: | ---: | --- | --- | --- | ---: | ---: | --- | --- | --- | --- | --- |',
 ];
 for (const store of allStores) {
@@ -989,9 +1027,9 @@ for (const store of allStores) {
   const t = find('totp_login', store, 'latchkey');
   const floorRatio = p.rate / argonBest.rate;
   const bareRatio = median(p.roundRatios ?? []);
-  const totpRatio = t ? t.rate / p.rate : NaN;
+  const totpRatio = t ? median(t.roundRatios) : NaN;
   loginLines.push(
-    `| ${STORE_LABEL[store]} | ${b ? fmt(b.rate) : '–'} | ${fmt(p.rate)} | ${fmt(bareRatio, 2)} (${verdict(bareRatio, 0.95)}) | ${p.roundRatios?.map((r) => r.toFixed(2)).join(', ') ?? '–'} | ${fmt(floorRatio, 2)} (${verdict(floorRatio, 0.85)}) | ${b ? fmt(b.rate / argonBest.rate, 2) : '–'} | ${t ? fmt(t.rate) : '–'} | ${t ? t.rates.map((r) => fmt(r)).join(', ') : '–'} | ${t ? `${fmt(totpRatio, 2)} (${verdict(totpRatio, 0.9)})` : '–'} | ${b ? `${fmt(b.p50, 0)} / ${fmt(b.p99, 0)}` : '–'} / ${fmt(p.p50, 0)} / ${fmt(p.p99, 0)} | ${b ? fmt(b.cpuMsPerUnit, 1) : '–'} / ${fmt(p.cpuMsPerUnit, 1)} | ${b ? fmt(b.peakMb, 0) : '–'} / ${fmt(Math.max(p.peakMb, t?.peakMb ?? 0), 0)} |`,
+    `| ${STORE_LABEL[store]} | ${b ? fmt(b.rate) : '–'} | ${fmt(p.rate)} | ${fmt(bareRatio, 2)} (${verdict(bareRatio, 0.95)}) | ${p.roundRatios?.map((r) => r.toFixed(2)).join(', ') ?? '–'} | ${fmt(floorRatio, 2)} (${verdict(floorRatio, 0.85)}) | ${b ? fmt(b.rate / argonBest.rate, 2) : '–'} | ${t ? fmt(t.rate) : '–'} | ${t ? t.roundRatios.map((r) => r.toFixed(2)).join(', ') : '–'} | ${t ? `${fmt(totpRatio, 2)} (${verdict(totpRatio, 0.9)})` : '–'} | ${b ? `${fmt(b.p50, 0)} / ${fmt(b.p99, 0)}` : '–'} / ${fmt(p.p50, 0)} / ${fmt(p.p99, 0)} | ${b ? fmt(b.cpuMsPerUnit, 1) : '–'} / ${fmt(p.cpuMsPerUnit, 1)} | ${b ? fmt(b.peakMb, 0) : '–'} / ${fmt(Math.max(p.peakMb, t?.peakMb ?? 0), 0)} |`,
   );
 }
 
@@ -1045,7 +1083,7 @@ ${argonLines.join('\n')}
 - **Latchkey** is the real app (\`loadConfig\` → \`buildContainer\` → \`buildApp\`), run as \`npm start\` runs it (\`${[...Object.entries(START_ENV).map(([k, v]) => `${k}=${v}`), ...START_FLAGS].join(' ')}\`; bare runs with Node's and glibc's defaults), with LOG_LEVEL=silent and the page rate limit off (all load comes from one address). **bare** is \`new Provider(issuer, {…})\` with the same adapter factory over the same store kind, a static confidential client, the same TTLs, rotating refresh tokens, PKCE, opaque tokens, ES256 ID tokens, served by \`http.createServer(provider.callback())\`. bare's node-oidc-provider is the package as published: a copy of the installed one with Latchkey's \`patches/\` reversed (scripts/bench-bare-tree.js), while Latchkey runs with them (see the notes on the patch in docs/architecture.md).
 - Stores: **SQLite file** in a fresh temp directory (WAL, synchronous=NORMAL); **Redis**: provider artifacts and counters in Redis under a fresh prefix (deleted afterwards: ${redisKeysDeleted.reduce((a, b) => a + b, 0)} keys), long-lived records on SQLite :memory:; **Redis Cluster**: the same on a three-master cluster started by the bench (REDIS_CLUSTER_NODES), removed afterwards.
 - **client credentials**: \`POST /token grant_type=client_credentials\`, client_secret_basic. **refresh**: single-use refresh tokens minted beforehand in the server with the provider's own models, one per request.
-- **password login**: \`GET /auth\` → login page → \`POST /login\` → \`GET /auth/<uid>\` → code → \`POST /token\` (PKCE), consent pre-seeded (bare grants \`openid\` in its login POST instead), 50 accounts sharing one argon2id hash round-robin, bare and Latchkey alternating as for the token endpoint. **password + TOTP**: the same plus the authenticator-app page and \`POST …/factor\` with the current code; every login uses an account of its own (${TOTP_USERS} prepared), since a time step is accepted once per account.
+- **password login**: \`GET /auth\` → login page → \`POST /login\` → \`GET /auth/<uid>\` → code → \`POST /token\` (PKCE), consent pre-seeded (bare grants \`openid\` in its login POST instead), 50 accounts sharing one argon2id hash round-robin, bare and Latchkey alternating as for the token endpoint. **password + TOTP**: the same plus the authenticator-app page and \`POST …/factor\` with the current code; every login uses an account of its own (${TOTP_USERS} prepared), since a time step is accepted once per account. TOTP ÷ password is measured on one Latchkey server of its own that alternates password-only and password + TOTP runs (${LOGIN_ROUNDS} of each), one ratio per adjacent pair: the password-only logins it compares with come from the same process, not from the bare comparison's server.
 - **CPU per request**: the server child's utime+stime (/proc/<pid>/stat, 10 ms ticks) over the run ÷ successful requests (or completed logins).
 - **Peak RSS**: VmHWM of the server child, reset before each measured run (\`echo 5 > /proc/<pid>/clear_refs\`), cross-checked with 100 ms samples.
 - **Start-up**: \`node dist/main.js\` on a fresh DATA_DIR (first start), then restarted ${startup.later.length} times on it; discovery polled every 5 ms.
