@@ -344,13 +344,7 @@ async function compare(scenario, store, impls, rounds, serverOptions = {}) {
     for (const impl of impls) servers.push(await startServer(impl, store, serverOptions));
     const prepared = [];
     for (const server of servers) prepared.push(await scenario.prepare(server));
-    for (const p of prepared) await p.run(WARMUP, { warmup: true });
-    const samples = servers.map(() => []);
-    for (let round = 0; round < rounds; round++) {
-      const order = servers.map((_, i) => i);
-      if (round % 2 === 1) order.reverse();
-      for (const i of order) samples[i].push(await measuredRun(servers[i], prepared[i]));
-    }
+    const samples = await alternatingRuns(prepared, rounds, (i) => measuredRun(servers[i], prepared[i]));
     // Paired rounds: both servers under load at once, on the same core, so that whatever else
     // the machine does in those seconds hits both alike. CPU time per unit comes from each
     // server's own /proc counters, whatever share of the core each got. Not counted in the
@@ -386,6 +380,21 @@ async function compare(scenario, store, impls, rounds, serverOptions = {}) {
   }
 }
 
+/**
+ * Warms each prepared side up, then runs them in alternating order (A, B / B, A / …) for
+ * `rounds` rounds; returns each side's samples in round order.
+ */
+async function alternatingRuns(prepared, rounds, measure) {
+  for (const p of prepared) await p.run(WARMUP, { warmup: true });
+  const samples = prepared.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    const order = prepared.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) samples[i].push(await measure(i));
+  }
+  return samples;
+}
+
 /** One measured run: its rate and latencies, CPU time per unit and peak memory from /proc. */
 async function measuredRun(server, prepared) {
   const watcher = watchMemory(server.child.pid);
@@ -412,13 +421,7 @@ async function compareOnOneServer(scenarios, store, rounds, serverOptions = {}) 
   try {
     const prepared = [];
     for (const scenario of scenarios) prepared.push(await scenario.prepare(server));
-    for (const p of prepared) await p.run(WARMUP, { warmup: true });
-    const samples = scenarios.map(() => []);
-    for (let round = 0; round < rounds; round++) {
-      const order = scenarios.map((_, i) => i);
-      if (round % 2 === 1) order.reverse();
-      for (const i of order) samples[i].push(await measuredRun(server, prepared[i]));
-    }
+    const samples = await alternatingRuns(prepared, rounds, (i) => measuredRun(server, prepared[i]));
     return scenarios.map((scenario, i) => {
       const row = aggregate(scenario.name, server, samples[i], prepared[i].info?.() ?? {});
       scenario.check(row);
