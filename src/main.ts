@@ -48,9 +48,10 @@ async function logStartup(): Promise<void> {
     },
     'storage (back up the SQLite file and the secret together)',
   );
-  if (!providerPatched()) {
+  const providerFile = patchedProviderFile();
+  if (!providerPatched(providerFile)) {
     logger.warn(
-      { file: patchedProviderFile() },
+      { file: providerFile },
       'node-oidc-provider is installed without patches/ (npm install --ignore-scripts?): it works, but every request is kept until a full GC. Run `npx patch-package` in the install directory',
     );
   }

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { patchedProviderFile, providerPatched } from '../../src/oidc/provider-patch.js';
+import { PATCH_MARK, patchedProviderFile, providerPatched } from '../../src/oidc/provider-patch.js';
 import type { ClientMetadata } from '../../src/store/ports.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { clientCredentials } from '../support/token-endpoint.js';
@@ -55,7 +55,7 @@ describe('the start-up check for the patch (main.ts warns when it is missing)', 
     try {
       const unpatched = join(dir, 'initialize_app.js');
       const source = readFileSync(patchedProviderFile(), 'utf8');
-      writeFileSync(unpatched, source.split('\n').filter((line) => !line.includes('Patched by Latchkey')).join('\n'));
+      writeFileSync(unpatched, source.split('\n').filter((line) => !line.includes(PATCH_MARK)).join('\n'));
       expect(providerPatched(unpatched)).toBe(false);
       expect(providerPatched(join(dir, 'missing.js'))).toBe(false);
     } finally {
