@@ -18,7 +18,7 @@
 // file,redis; also memory), BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_SKIP_REDIS=1,
 // BENCH_SKIP_CLUSTER=1 (no Redis Cluster run), BENCH_CLUSTER_ROUNDS (default 5),
 // BENCH_SERVER_CPU / BENCH_LOAD_CPU, BENCH_PIN=0 (no taskset), BENCH_OUT (default BENCHMARKS.md),
-// BENCH_PAIRED_ROUNDS (default 3), BENCH_SCENARIOS (default client_credentials,refresh_token,password_login,totp_login: a subset
+// BENCH_PAIRED_ROUNDS (default 4), BENCH_SCENARIOS (default client_credentials,refresh_token,password_login,totp_login: a subset
 // for a quicker look while working; the written report then lacks the others).
 
 import { fork, execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -88,7 +88,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const LOGIN_ROUNDS = Number(process.env.BENCH_LOGIN_ROUNDS ?? 5);
 const CLUSTER_ROUNDS = Number(process.env.BENCH_CLUSTER_ROUNDS ?? 5);
 /** Rounds with bare and Latchkey under load at the same time (after the alternating ones). */
-const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 3);
+// Even, so that each side starts its load first equally often (see the paired rounds).
+const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 4);
 const STORES = (process.env.BENCH_STORES ?? 'file,redis').split(',').map((x) => x.trim()).filter(Boolean);
 const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'client_credentials,refresh_token,password_login,totp_login').split(',').map((x) => x.trim()));
 const ARGON2_CONCURRENCY = [1, 2, 4];
@@ -342,8 +343,10 @@ async function compare(scenario, store, impls, rounds, serverOptions = {}) {
   const servers = [];
   try {
     for (const impl of impls) servers.push(await startServer(impl, store, serverOptions));
-    const prepared = [];
-    for (const server of servers) prepared.push(await scenario.prepare(server));
+    // Both sides prepare at once (for refresh: mint their token pools). One after the other,
+    // the first one idled while the second minted, and then used 2–9 % more CPU per refresh
+    // than an identical server that minted second (measured with two Latchkey servers).
+    const prepared = await Promise.all(servers.map((server) => scenario.prepare(server)));
     const samples = await alternatingRuns(prepared, rounds, (i) => measuredRun(servers[i], prepared[i]));
     // Paired rounds: both servers under load at once, on the same core, so that whatever else
     // the machine does in those seconds hits both alike. CPU time per unit comes from each
@@ -356,7 +359,14 @@ async function compare(scenario, store, impls, rounds, serverOptions = {}) {
     if (servers.length === 2 && scenario.paired) {
       for (let round = 0; round < PAIRED_ROUNDS; round++) {
         const cpu0 = servers.map((server) => cpuMs(server.child.pid));
-        const runs = await Promise.all(prepared.map((p) => p.run(DURATION, { warmup: true })));
+        // The load on one side starts a moment before the other's; which one goes first
+        // alternates by round (measured: with the same side always first, two identical
+        // Latchkey servers differed by 2–10 % in CPU per request, the first one dearer).
+        const order = prepared.map((_, i) => i);
+        if (round % 2 === 1) order.reverse();
+        const started = [];
+        for (const i of order) started[i] = prepared[i].run(DURATION, { warmup: true });
+        const runs = await Promise.all(started);
         runs.forEach((run, i) => pairedCpu[i].push((cpuMs(servers[i].child.pid) - cpu0[i]) / Math.max(1, run.units)));
         loadSamples.push(loadavg()[0]);
       }
@@ -1083,7 +1093,7 @@ ${argonLines.join('\n')}
 
 ## Method
 
-- Every server runs in its own child process (\`node scripts/bench-server.js <impl> <store> …\`), one fresh process per (server, store, scenario), on 127.0.0.1; load from autocannon ${pkgVersion('autocannon')}, ${CONNECTIONS} connections, keep-alive. Each server gets a ${WARMUP} s warm-up; then ${ROUNDS} rounds (${CLUSTER_ROUNDS} on the cluster) of ${DURATION} s per server, alternating bare and Latchkey (bare, Latchkey / Latchkey, bare / …; the server not under load idles). Each round's ratio is Latchkey's rate ÷ bare's in that round; rates shown are medians over rounds. Then, for the token endpoint, ${PAIRED_ROUNDS} **paired** rounds load both servers at the same time on the same core, so that the machine's drift hits both alike: their ratio is bare's CPU time per request ÷ Latchkey's, each from its own /proc counters (rates, latencies and memory come from the alternating rounds only; logins are not paired: the two servers' argon2id threads would evict each other's 19 MiB from the caches). Logins: ${LOGIN_ROUNDS} runs of ${DURATION} s.
+- Every server runs in its own child process (\`node scripts/bench-server.js <impl> <store> …\`), one fresh process per (server, store, scenario), on 127.0.0.1; load from autocannon ${pkgVersion('autocannon')}, ${CONNECTIONS} connections, keep-alive. Each server gets a ${WARMUP} s warm-up; then ${ROUNDS} rounds (${CLUSTER_ROUNDS} on the cluster) of ${DURATION} s per server, alternating bare and Latchkey (bare, Latchkey / Latchkey, bare / …; the server not under load idles). Each round's ratio is Latchkey's rate ÷ bare's in that round; rates shown are medians over rounds. Then, for the token endpoint, ${PAIRED_ROUNDS} **paired** rounds load both servers at the same time on the same core, so that the machine's drift hits both alike (which side's load starts first alternates by round): their ratio is bare's CPU time per request ÷ Latchkey's, each from its own /proc counters (rates, latencies and memory come from the alternating rounds only; logins are not paired: the two servers' argon2id threads would evict each other's 19 MiB from the caches). Logins: ${LOGIN_ROUNDS} runs of ${DURATION} s.
 - **Latchkey** is the real app (\`loadConfig\` → \`buildContainer\` → \`buildApp\`), run as \`npm start\` runs it (\`${[...Object.entries(START_ENV).map(([k, v]) => `${k}=${v}`), ...START_FLAGS].join(' ')}\`; bare runs with Node's and glibc's defaults), with LOG_LEVEL=silent and the page rate limit off (all load comes from one address). **bare** is \`new Provider(issuer, {…})\` with the same adapter factory over the same store kind, a static confidential client, the same TTLs, rotating refresh tokens, PKCE, opaque tokens, ES256 ID tokens, served by \`http.createServer(provider.callback())\`. bare's node-oidc-provider is the package as published: a copy of the installed one with Latchkey's \`patches/\` reversed (scripts/bench-bare-tree.js), while Latchkey runs with them (see the notes on the patch in docs/architecture.md).
 - Stores: **SQLite file** in a fresh temp directory (WAL, synchronous=NORMAL); **Redis**: provider artifacts and counters in Redis under a fresh prefix (deleted afterwards: ${redisKeysDeleted.reduce((a, b) => a + b, 0)} keys), long-lived records on SQLite :memory:; **Redis Cluster**: the same on a three-master cluster started by the bench (REDIS_CLUSTER_NODES), removed afterwards.
 - **client credentials**: \`POST /token grant_type=client_credentials\`, client_secret_basic. **refresh**: single-use refresh tokens minted beforehand in the server with the provider's own models, one per request.
