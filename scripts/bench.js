@@ -344,8 +344,8 @@ async function compare(scenario, store, impls, rounds, serverOptions = {}) {
   try {
     for (const impl of impls) servers.push(await startServer(impl, store, serverOptions));
     // Both sides prepare at once (for refresh: mint their token pools). One after the other,
-    // the first one idled while the second minted, and then used 2–9 % more CPU per refresh
-    // than an identical server that minted second (measured with two Latchkey servers).
+    // the first one idled while the second minted, and then used up to 9 % more CPU per
+    // refresh than an identical server that minted second (measured with two Latchkey servers).
     const prepared = await Promise.all(servers.map((server) => scenario.prepare(server)));
     const samples = await alternatingRuns(prepared, rounds, (i) => measuredRun(servers[i], prepared[i]));
     // Paired rounds: both servers under load at once, on the same core, so that whatever else
