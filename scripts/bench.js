@@ -360,8 +360,8 @@ async function compare(scenario, store, impls, rounds, serverOptions = {}) {
       for (let round = 0; round < PAIRED_ROUNDS; round++) {
         const cpu0 = servers.map((server) => cpuMs(server.child.pid));
         // The load on one side starts a moment before the other's; which one goes first
-        // alternates by round (measured: with the same side always first, two identical
-        // Latchkey servers differed by 2–10 % in CPU per request, the first one dearer).
+        // alternates by round (measured: reversing a fixed order moved the CPU ratio of two
+        // identical Latchkey servers by a few %).
         const order = prepared.map((_, i) => i);
         if (round % 2 === 1) order.reverse();
         const started = [];
