@@ -49,8 +49,8 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
 
 # The same memory settings as `npm start` (see README, "Memory and start-up"): the live heap
 # is ~25 MB, and without caps V8 lets garbage grow the heap towards its default limit of
-# several GB and the young generation to 32 MB (4 MB semi-spaces: a trade of a few % of
-# CPU on refreshes over Redis for ~16 MB less peak memory, see README);
+# several GB and the young generation to 32 MB (8 MB semi-spaces: 4 MB ones promoted requests
+# that wait on Redis into the old generation, see README);
 # with one malloc arena the 19 MiB each argon2id
 # computation takes is reused instead of being kept once per libuv thread.
-CMD ["node", "--max-old-space-size=256", "--max-semi-space-size=4", "dist/main.js"]
+CMD ["node", "--max-old-space-size=256", "--max-semi-space-size=8", "dist/main.js"]
