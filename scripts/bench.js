@@ -362,10 +362,8 @@ async function compare(scenario, store, impls, rounds, serverOptions = {}) {
         // The load on one side starts a moment before the other's; which one goes first
         // alternates by round (measured: reversing a fixed order moved the CPU ratio of two
         // identical Latchkey servers by a few %).
-        const order = prepared.map((_, i) => i);
-        if (round % 2 === 1) order.reverse();
         const started = [];
-        for (const i of order) started[i] = prepared[i].run(DURATION, { warmup: true });
+        for (const i of roundOrder(prepared.length, round)) started[i] = prepared[i].run(DURATION, { warmup: true });
         const runs = await Promise.all(started);
         runs.forEach((run, i) => pairedCpu[i].push((cpuMs(servers[i].child.pid) - cpu0[i]) / Math.max(1, run.units)));
         loadSamples.push(loadavg()[0]);
@@ -398,11 +396,15 @@ async function alternatingRuns(prepared, rounds, measure) {
   for (const p of prepared) await p.run(WARMUP, { warmup: true });
   const samples = prepared.map(() => []);
   for (let round = 0; round < rounds; round++) {
-    const order = prepared.map((_, i) => i);
-    if (round % 2 === 1) order.reverse();
-    for (const i of order) samples[i].push(await measure(i));
+    for (const i of roundOrder(prepared.length, round)) samples[i].push(await measure(i));
   }
   return samples;
+}
+
+/** The sides' indices in the order they go in `round`: 0, 1, … in even rounds, reversed in odd ones. */
+function roundOrder(sides, round) {
+  const order = Array.from({ length: sides }, (_, i) => i);
+  return round % 2 === 1 ? order.reverse() : order;
 }
 
 /** One measured run: its rate and latencies, CPU time per unit and peak memory from /proc. */
