@@ -6,10 +6,9 @@ import type { SignUp } from '../accounts/sign-up.js';
 import type { EmailVerification } from '../accounts/email-verification.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
-import { typedCode, type FactorEnv, type FactorModule, type FormInput } from '../factors/factor.js';
-import { countryPrefixes } from '../factors/phone/numbers.js';
+import { typedCode, type FormInput } from '../factors/factor.js';
 import type { FactorRegistry } from '../factors/registry.js';
-import { isMultiFactor, type Proof } from '../factors/assurance.js';
+import type { Proof } from '../factors/assurance.js';
 import type { Csrf } from '../http/csrf.js';
 import type { DeviceCookie } from '../http/device-cookie.js';
 import type { Views } from '../http/views.js';
@@ -21,11 +20,12 @@ import type { Account, AccountStore, Factor } from '../store/ports.js';
 import type { Logger } from 'pino';
 import { createPendingSeal, readFlowState, saveFlowState } from './flow-store.js';
 import {
-  enrollableFor,
   loginResult,
+  signInProofs,
   startSignIn,
   startSignUp,
   startStepUp,
+  startTwoFactorReset,
   transition,
   type FlowEvent,
   type FlowFacts,
@@ -36,8 +36,8 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import type { WebAuthnFactor, WebAuthnPending } from '../factors/webauthn/factor.js';
 import type { SecurityNotifier } from '../accounts/security-notifier.js';
 import type { Subscriptions } from '../orgs/subscriptions.js';
-import { recoveryUseful, signInProofs, startTwoFactorReset } from './flow.js';
-import { createRecoverySteps, RECOVERY_ACTIONS, RECOVERY_METHODS, RECOVERY_TITLES } from './recovery-steps.js';
+import { createFactorSteps, FACTOR_ACTIONS, type FactsFor } from './factor-steps.js';
+import { createRecoverySteps, RECOVERY_ACTIONS } from './recovery-steps.js';
 import { beforeAccount, createSignUpSteps, SIGNUP_ACTIONS } from './signup-steps.js';
 import { asStepError, type StepError, type StepKit } from './step-kit.js';
 import { createResetSteps, RESET_ACTIONS, type SignInBackupMethods } from './reset-steps.js';
@@ -51,10 +51,7 @@ export const ACTION_STEPS = {
   login: 'password',
   passkey: 'password',
   'verify-email': 'verify_email',
-  factor: 'factor',
-  choose: 'choose_factor',
-  'enrol-choose': 'enrol_required',
-  enrol: 'enrol',
+  ...FACTOR_ACTIONS,
   ...SIGNUP_ACTIONS,
   ...RECOVERY_ACTIONS,
   ...RESET_ACTIONS,
@@ -73,13 +70,6 @@ export interface SignInDispatcher {
 const loginForm = z.object({ email: z.string().max(320).default(''), password: z.string().max(1024).default('') });
 /** Every other step's form: short strings only (a WebAuthn response is the longest). */
 const stepForm = z.record(z.string().max(64), z.string().max(8192));
-
-const KIND_HINTS: Record<string, string> = {
-  totp: 'A code from an app such as Google Authenticator or 1Password',
-  webauthn: 'A security key, or your device’s fingerprint, face or PIN',
-  phone: 'A code by text message or phone call',
-  email: 'A code by email',
-};
 
 /**
  * The one dispatcher of the sign-in flow: loads the state from the Interaction, turns a
@@ -128,7 +118,7 @@ export function createSignInDispatcher(deps: {
     return account;
   };
 
-  const factsFor = async (account: Account): Promise<{ facts: FlowFacts; factors: Factor[] }> => {
+  const factsFor: FactsFor = async (account) => {
     // One read of the account's factors: the usable ones are those whose module is available now.
     const enrolled = await registry.enrolledFor(account);
     const usable = (f: Factor) => registry.module(f.kind)?.available() === true;
@@ -146,14 +136,6 @@ export function createSignInDispatcher(deps: {
       },
     };
   };
-
-  const moduleFor = (kind: Factor['kind']): FactorModule => {
-    const module = registry.module(kind);
-    if (!module?.available()) throw new AppError('factor_unavailable', 400);
-    return module;
-  };
-
-  const envFor = (ctx: Context, account: Account): FactorEnv => ({ account, ip: ctx.ip, now: clock.now() });
 
   /** Facts for events that need none (the sign-up steps come before any account). */
   const noFacts = (): FlowFacts => ({ factors: [], enrollable: registry.enrollable() });
@@ -222,22 +204,13 @@ export function createSignInDispatcher(deps: {
    * the step without a pending secret and are shown on its page.
    */
   async function enter(ctx: Context, state: FlowState, account: Account): Promise<FlowState> {
-    const entered = (await resetSteps.enter(ctx, state, account)) ?? (await recoverySteps.enter(ctx, state, account));
+    const entered =
+      (await factorSteps.enter(ctx, state, account)) ?? (await resetSteps.enter(ctx, state, account)) ?? (await recoverySteps.enter(ctx, state, account));
     if (entered) return entered;
     // The pending marks the code as sent: a reload of the page never sends another.
     if (state.step === 'verify_email' && !state.pending) {
       await deps.emailVerification.sendCode(account, ctx.ip);
       return pending.seal(state, { resent: false });
-    }
-    if (state.step === 'factor' && !state.pending && state.factorId) {
-      const factor = (await registry.configuredFor(account)).find((f) => f.id === state.factorId);
-      if (!factor) return state;
-      const challenge = await moduleFor(factor.kind).challenge(envFor(ctx, account), factor);
-      return challenge.pending ? pending.seal(state, challenge.pending) : state;
-    }
-    // Methods with nothing to type first (an app's seed, a WebAuthn creation challenge) start at once.
-    if (state.step === 'enrol' && !state.pending && (state.enrolKind === 'totp' || state.enrolKind === 'webauthn')) {
-      return pending.seal(state, await moduleFor(state.enrolKind).beginEnrolment(envFor(ctx, account), {}));
     }
     return state;
   }
@@ -267,92 +240,24 @@ export function createSignInDispatcher(deps: {
     const hint = typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : undefined;
     const signUpPage = signUpSteps.view(state, hint);
     const account = signUpPage ? undefined : await accountOf(state);
-    const stepPage = signUpPage ?? (await resetSteps.view(state, account!)) ?? (await recoverySteps.view(state, account!, base.clientName));
+    const stepPage =
+      signUpPage ??
+      (await factorSteps.view(ctx, state, account!, extra)) ??
+      (await resetSteps.view(state, account!)) ??
+      (await recoverySteps.view(state, account!, base.clientName));
     if (stepPage) {
       ctx.body = views.render(stepPage.page, { ...base, ...stepPage.data, ...extra });
       return;
     }
-    if (!account) throw new AppError('interaction_expired', 400);
-    const { factors, facts } = await factsFor(account);
-    const env = envFor(ctx, account);
-    switch (state.step) {
-      case 'verify_email': {
-        const open = pending.open(state);
-        ctx.body = views.render('verify-email', {
-          title: 'Confirm your email address',
-          ...base,
-          email: account.email,
-          sent: open !== undefined,
-          resent: open?.resent === true,
-        });
-        return;
-      }
-      case 'factor': {
-        const factor = factors.find((f) => f.id === state.factorId);
-        if (!factor) throw new AppError('interaction_expired', 400);
-        const module = moduleFor(factor.kind);
-        ctx.body = views.render('factor', {
-          title: 'Two-factor authentication',
-          ...base,
-          kind: factor.kind,
-          description: module.describe(factor),
-          view: await module.challengeView(env, factor, pending.open(state)),
-          canResend: factor.kind === 'phone' || factor.kind === 'email',
-          webauthn: factor.kind === 'webauthn',
-        });
-        return;
-      }
-      case 'choose_factor': {
-        ctx.body = views.render('choose-factor', {
-          title: 'Authenticate a different way',
-          ...base,
-          factors: factors.map((f) => ({ id: f.id, title: registry.module(f.kind)!.title, description: registry.module(f.kind)!.describe(f) })),
-          recovery: RECOVERY_METHODS.filter((m) => recoveryUseful(m, state, facts)).map((method) => ({
-            method,
-            title: RECOVERY_TITLES[method],
-            description: method === 'recovery_key' ? 'The long key you saved when you turned on two-factor authentication' : `${facts.recovery!.codes} left`,
-          })),
-          // Shown with or without one: without, the next page says "No backup method set up".
-          backupMethod: facts.factors.length > 0,
-        });
-        return;
-      }
-      case 'enrol_required': {
-        const kinds = enrollableFor(state.requiredAcr, { factors: [], enrollable: registry.enrollable() }, state);
-        const resetting = state.purpose === 'reset_2fa';
-        ctx.body = views.render('enrol-choose', {
-          title: resetting ? 'Set up 2-factor authentication again' : 'Protect your account',
-          heading: resetting ? 'Set up 2-factor authentication again' : 'Protect your account',
-          intro: resetting
-            ? 'Choose the method to use from now on, on the same device or a new one. Your old methods are removed once the new one works.'
-            : account.enrolmentRequired
-              ? 'Two-factor authentication was reset on your account. Choose a method to set it up again: you will use it with your password from now on.'
-              : undefined,
-          ...base,
-          kinds: kinds.map((kind) => ({ kind, title: registry.module(kind)!.title, hint: KIND_HINTS[kind] })),
-        });
-        return;
-      }
-      case 'enrol': {
-        const kind = state.enrolKind!;
-        const open = pending.open(state);
-        const module = moduleFor(kind);
-        ctx.body = views.render('enrol', {
-          title: module.title,
-          heading: `Set up: ${module.title}`,
-          ...base,
-          kind,
-          confirming: open !== undefined,
-          view: open ? await module.enrolmentView(env, open) : {},
-          countries: kind === 'phone' ? (await countryPrefixes()).map((c) => ({ ...c, selected: c.code === (extra.country ?? 'US') })) : undefined,
-          email: account.email,
-          ...extra,
-        });
-        return;
-      }
-      default:
-        throw new AppError('interaction_expired', 400);
-    }
+    if (!account || state.step !== 'verify_email') throw new AppError('interaction_expired', 400);
+    const open = pending.open(state);
+    ctx.body = views.render('verify-email', {
+      title: 'Confirm your email address',
+      ...base,
+      email: account.email,
+      sent: open !== undefined,
+      resent: open?.resent === true,
+    });
   }
 
   /** Saves the new state and shows it, or ends the interaction when the machine is finished. */
@@ -418,6 +323,7 @@ export function createSignInDispatcher(deps: {
     move,
     settle,
     render,
+    save: (interaction, state) => saveFlowState(interaction as never, state),
     async saveAndShow(ctx, interaction, state) {
       await saveFlowState(interaction as never, state);
       ctx.status = 303;
@@ -429,6 +335,10 @@ export function createSignInDispatcher(deps: {
       await render(ctx, interaction, state, error, extra);
     },
   };
+  const factorSteps = createFactorSteps<Interaction>(
+    { registry, factsFor, accounts, twoFactorReset: deps.twoFactorReset, notifier: deps.notifier, audit: deps.audit, clock },
+    kit,
+  );
   const resetSteps = createResetSteps<Interaction>({ backupMethods: deps.backupMethods, reset: deps.twoFactorReset, audit: deps.audit }, kit);
   const recoverySteps = createRecoverySteps<Interaction>(
     {
@@ -484,6 +394,7 @@ export function createSignInDispatcher(deps: {
   }
 
   const handlers: Record<Action, (ctx: Context, interaction: Interaction, state: FlowState) => Promise<void>> = {
+    ...factorSteps.handlers,
     ...resetSteps.handlers,
     ...recoverySteps.handlers,
     ...signUpSteps.handlers,
@@ -522,10 +433,7 @@ export function createSignInDispatcher(deps: {
       try {
         if (input.action === 'resend') {
           await deps.emailVerification.sendCode(account, ctx.ip);
-          await saveFlowState(interaction as never, pending.seal(state, { resent: true }));
-          ctx.status = 303;
-          ctx.redirect(`/interaction/${interaction.uid}`);
-          return;
+          return kit.saveAndShow(ctx, interaction, pending.seal(state, { resent: true }));
         }
         await deps.emailVerification.verify(account, typedCode(input));
         await move(ctx, interaction, state, { type: 'email_verified' }, { ...account, emailVerified: true });
@@ -536,122 +444,7 @@ export function createSignInDispatcher(deps: {
         await render(ctx, interaction, state, error);
       }
     },
-
-    async factor(ctx, interaction, state) {
-      const input = formInput(ctx);
-      const account = await accountOf(state);
-      if (input.action === 'other') return move(ctx, interaction, state, { type: 'choose_other' }, account);
-      const factor = (await registry.configuredFor(account)).find((f) => f.id === state.factorId);
-      if (!factor) throw new AppError('interaction_expired', 400);
-      const module = moduleFor(factor.kind);
-      const env = envFor(ctx, account);
-      try {
-        if (input.action === 'resend') {
-          const challenge = await module.challenge(env, factor);
-          const next = challenge.pending ? pending.seal(state, challenge.pending) : state;
-          await saveFlowState(interaction as never, next);
-          ctx.status = 303;
-          ctx.redirect(`/interaction/${interaction.uid}`);
-          return;
-        }
-        const proof = await module.verify(env, factor, input, pending.open(state));
-        await move(ctx, interaction, state, { type: 'factor_verified', proof }, account);
-      } catch (caught) {
-        const error = asStepError(caught);
-        if (!error) throw caught;
-        if (caught instanceof AppError && (caught.code === 'wrong_code' || caught.code === 'webauthn_failed')) {
-          await deps.audit.record(account.id, 'factor.failed', whereOf(ctx), module.describe(factor));
-        }
-        let shown = state;
-        if (factor.kind === 'webauthn') {
-          // A WebAuthn challenge is single use: answer the next try with a new one.
-          const challenge = await module.challenge(env, factor);
-          shown = challenge.pending ? pending.seal(state, challenge.pending) : state;
-          await saveFlowState(interaction as never, shown);
-        }
-        await render(ctx, interaction, shown, error);
-      }
-    },
-
-    async choose(ctx, interaction, state) {
-      const input = formInput(ctx);
-      const account = await accountOf(state);
-      const { facts } = await factsFor(account);
-      if (input.recovery === 'backup_method') return settle(ctx, interaction, transition(state, { type: 'backup_chosen' }, facts));
-      const method = RECOVERY_METHODS.find((m) => m === input.recovery);
-      if (method) {
-        if (!recoveryUseful(method, state, facts)) throw new AppError('bad_request', 400);
-        return settle(ctx, interaction, transition(state, { type: 'recovery_chosen', method }, facts));
-      }
-      if (!facts.factors.some((f) => f.id === input.factor_id)) throw new AppError('bad_request', 400);
-      await settle(ctx, interaction, transition(state, { type: 'factor_chosen', factorId: input.factor_id! }, facts));
-    },
-
-    async 'enrol-choose'(ctx, interaction, state) {
-      const input = formInput(ctx);
-      const account = await accountOf(state);
-      const { facts } = await factsFor(account);
-      const kind = enrollableFor(state.requiredAcr, facts, state).find((k) => k === input.kind);
-      if (!kind) throw new AppError('bad_request', 400);
-      await settle(ctx, interaction, transition(state, { type: 'enrol_chosen', kind }, facts));
-    },
-
-    async enrol(ctx, interaction, state) {
-      const input = formInput(ctx);
-      const account = await accountOf(state);
-      const module = moduleFor(state.enrolKind!);
-      const env = envFor(ctx, account);
-      if (input.action === 'back') return move(ctx, interaction, state, { type: 'choose_other' }, account);
-      try {
-        if (input.action === 'restart') {
-          await saveFlowState(interaction as never, { ...state, pending: undefined });
-          ctx.status = 303;
-          ctx.redirect(`/interaction/${interaction.uid}`);
-          return;
-        }
-        if (input.action === 'begin') {
-          const started = pending.seal(state, await module.beginEnrolment(env, input));
-          await saveFlowState(interaction as never, started);
-          ctx.status = 303;
-          ctx.redirect(`/interaction/${interaction.uid}`);
-          return;
-        }
-        const open = pending.open(state);
-        if (input.action !== 'finish' || !open) throw new AppError('bad_request', 400);
-        const { factor, proof } = await module.finishEnrolment(env, open, input);
-        const described = module.describe(factor);
-        await deps.audit.record(account.id, 'factor.added', whereOf(ctx), `${described} (while signing in)`);
-        if (state.purpose === 'reset_2fa') {
-          // Only a new factor that makes two factors with the password ends the old ones (the
-          // kinds offered were filtered so; this is the last word before nothing can be undone).
-          if (!isMultiFactor([...signInProofs(state), proof])) {
-            await registry.remove(account, factor.id);
-            throw new AppError('bad_request', 400);
-          }
-          // The old factors go only now that the new one works: the reset never leaves 2FA off.
-          await deps.twoFactorReset.complete(account, factor, described, whereOf(ctx));
-        } else {
-          if (account.enrolmentRequired) await accounts.setEnrolmentRequired(account.id, false);
-          await notifyFactorAdded(account, described, ctx);
-        }
-        await move(ctx, interaction, state, { type: 'enrol_finished', proof }, account);
-      } catch (caught) {
-        const error = asStepError(caught);
-        if (!error) throw caught;
-        let shown = state;
-        if (state.enrolKind === 'webauthn') {
-          // Its creation challenge is single use: the next try gets a new one.
-          shown = pending.seal(state, await module.beginEnrolment(env, {}));
-          await saveFlowState(interaction as never, shown);
-        }
-        await render(ctx, interaction, shown, error, { number: input.number, country: input.country });
-      }
-    },
-
   };
-
-  const notifyFactorAdded = (account: Account, detail: string, ctx: Context) =>
-    deps.notifier.notify(account, 'factor-added', detail, { ip: ctx.ip, userAgent: ctx.get('user-agent') });
 
   const formInput = (ctx: Context): FormInput => {
     const parsed = stepForm.safeParse(ctx.request.body ?? {});

@@ -23,8 +23,8 @@ export interface StepPage {
 export type StepHandler<I> = (ctx: Context, interaction: I, state: FlowState) => Promise<void>;
 
 /**
- * What the dispatcher lends the step modules (reset-steps.ts, recovery-steps.ts,
- * signup-steps.ts): its state handling, rendering and moves, so that every step goes
+ * What the dispatcher lends the step modules (factor-steps.ts, reset-steps.ts,
+ * recovery-steps.ts, signup-steps.ts): its state handling, rendering and moves, so that every step goes
  * through the one machine and the one save/render path.
  */
 export interface StepKit<I> {
@@ -35,6 +35,8 @@ export interface StepKit<I> {
   move(ctx: Context, interaction: I, state: FlowState, event: FlowEvent, account: Account): Promise<void>;
   /** Saves a state the machine already produced and shows it (or ends the interaction). */
   settle(ctx: Context, interaction: I, state: FlowState): Promise<void>;
+  /** Saves the state without answering (the caller renders). */
+  save(interaction: I, state: FlowState): Promise<void>;
   /** Saves the state and redirects to its page (post/redirect/get). */
   saveAndShow(ctx: Context, interaction: I, state: FlowState): Promise<void>;
   /** Renders the current step, with an error and form values shown on it. */
