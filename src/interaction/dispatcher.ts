@@ -6,13 +6,12 @@ import type { SignUp } from '../accounts/sign-up.js';
 import type { EmailVerification } from '../accounts/email-verification.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
-import { typedCode, type FormInput } from '../factors/factor.js';
+import type { FormInput } from '../factors/factor.js';
 import type { FactorRegistry } from '../factors/registry.js';
 import type { Proof } from '../factors/assurance.js';
 import type { Csrf } from '../http/csrf.js';
 import type { DeviceCookie } from '../http/device-cookie.js';
 import type { Views } from '../http/views.js';
-import { message } from '../messages.js';
 import { requiredAcr } from '../oidc/acr-policy.js';
 import { ACR } from '../oidc/acr.js';
 import { promptsCreate } from '../oidc/create-prompt.js';
@@ -33,10 +32,12 @@ import {
   type Step,
 } from './flow.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import type { WebAuthnFactor, WebAuthnPending } from '../factors/webauthn/factor.js';
+import type { WebAuthnFactor } from '../factors/webauthn/factor.js';
 import type { SecurityNotifier } from '../accounts/security-notifier.js';
 import type { Subscriptions } from '../orgs/subscriptions.js';
 import { createFactorSteps, FACTOR_ACTIONS, type FactsFor } from './factor-steps.js';
+import { createPasswordSteps, PASSWORD_ACTIONS, passwordProof } from './password-steps.js';
+import { createVerifyEmailSteps, VERIFY_EMAIL_ACTIONS } from './verify-email-steps.js';
 import { createRecoverySteps, RECOVERY_ACTIONS } from './recovery-steps.js';
 import { beforeAccount, createSignUpSteps, SIGNUP_ACTIONS } from './signup-steps.js';
 import { asStepError, type StepError, type StepKit } from './step-kit.js';
@@ -48,9 +49,8 @@ import { CONSOLE_CLIENT_ID } from '../account/console-client.js';
 
 /** Which step each POST action belongs to: a POST for another step than the current one is refused. */
 export const ACTION_STEPS = {
-  login: 'password',
-  passkey: 'password',
-  'verify-email': 'verify_email',
+  ...PASSWORD_ACTIONS,
+  ...VERIFY_EMAIL_ACTIONS,
   ...FACTOR_ACTIONS,
   ...SIGNUP_ACTIONS,
   ...RECOVERY_ACTIONS,
@@ -67,8 +67,7 @@ export interface SignInDispatcher {
   handle(ctx: Context, interaction: Interaction, action: Action): Promise<void>;
 }
 
-const loginForm = z.object({ email: z.string().max(320).default(''), password: z.string().max(1024).default('') });
-/** Every other step's form: short strings only (a WebAuthn response is the longest). */
+/** The steps' forms but the password's (password-steps.ts reads its own): short strings only (a WebAuthn response is the longest). */
 const stepForm = z.record(z.string().max(64), z.string().max(8192));
 
 /**
@@ -140,19 +139,10 @@ export function createSignInDispatcher(deps: {
   /** Facts for events that need none (the sign-up steps come before any account). */
   const noFacts = (): FlowFacts => ({ factors: [], enrollable: registry.enrollable() });
 
-  /**
-   * The proof of a password just checked. Security rule "an inbox alone never passes as two
-   * factors": a password set through an emailed link, not yet confirmed by a sign-in with a
-   * second factor, is the login inbox (assurance.ts), so an email code to that inbox (or to
-   * any inbox) does not make it 2FA.
-   */
-  const passwordProof = (account: Account): Proof =>
-    account.passwordFromLink ? { method: 'pwd', channel: account.email.toLowerCase(), at: clock.now() } : { method: 'pwd', at: clock.now() };
-
   /** The proofs a signed-in session already holds, for a step-up (only the password is carried over). */
   const sessionProofs = (interaction: Interaction, account: Account): Proof[] => {
     const amr = (interaction.session as { amr?: unknown } | undefined)?.amr;
-    return Array.isArray(amr) && amr.includes('pwd') ? [passwordProof(account)] : [];
+    return Array.isArray(amr) && amr.includes('pwd') ? [passwordProof(account, clock.now())] : [];
   };
 
   /** The state of this interaction, starting the flow when there is none yet. */
@@ -187,15 +177,9 @@ export function createSignInDispatcher(deps: {
         state = await enter(ctx, state, account);
       }
     }
-    state = await withPasskeyChallenge(state);
+    state = await passwordSteps.offerPasskey(state);
     await saveFlowState(interaction as never, state);
     return state;
-  }
-
-  /** The sign-in page offers "Sign in with a passkey": it needs a fresh discoverable-credential challenge. */
-  async function withPasskeyChallenge(state: FlowState): Promise<FlowState> {
-    if (state.step !== 'password' || !deps.passkeys || pending.open(state)) return state;
-    return pending.seal(state, (await deps.passkeys.passkeyOptions()).pending);
   }
 
   /**
@@ -205,14 +189,11 @@ export function createSignInDispatcher(deps: {
    */
   async function enter(ctx: Context, state: FlowState, account: Account): Promise<FlowState> {
     const entered =
-      (await factorSteps.enter(ctx, state, account)) ?? (await resetSteps.enter(ctx, state, account)) ?? (await recoverySteps.enter(ctx, state, account));
-    if (entered) return entered;
-    // The pending marks the code as sent: a reload of the page never sends another.
-    if (state.step === 'verify_email' && !state.pending) {
-      await deps.emailVerification.sendCode(account, ctx.ip);
-      return pending.seal(state, { resent: false });
-    }
-    return state;
+      (await verifyEmailSteps.enter(ctx, state, account)) ??
+      (await factorSteps.enter(ctx, state, account)) ??
+      (await resetSteps.enter(ctx, state, account)) ??
+      (await recoverySteps.enter(ctx, state, account));
+    return entered ?? state;
   }
 
   async function render(ctx: Context, interaction: Interaction, state: FlowState, error?: StepError, extra: Record<string, unknown> = {}) {
@@ -220,28 +201,12 @@ export function createSignInDispatcher(deps: {
     const base = { uid, csrf: csrf.token(ctx, uid), clientName: await clientName(interaction.params.client_id), error: error?.text };
     ctx.status = error?.status ?? 200;
     ctx.type = 'html';
-    if (state.step === 'password' && state.purpose === 'reset_2fa') {
-      const account = await accountOf(state);
-      ctx.body = views.render('login', { title: 'Set up 2-factor authentication again', ...base, reset: true, email: account.email, ...extra });
-      return;
-    }
-    if (state.step === 'password') {
-      const hint = typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : undefined;
-      const passkey = deps.passkeys && state.pending ? pending.open(state) : undefined;
-      ctx.body = views.render('login', {
-        title: 'Sign in',
-        ...base,
-        email: hint,
-        passkey: passkey ? { view: await deps.passkeys!.passkeyView(passkey as WebAuthnPending) } : undefined,
-        ...extra,
-      });
-      return;
-    }
     const hint = typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : undefined;
-    const signUpPage = signUpSteps.view(state, hint);
-    const account = signUpPage ? undefined : await accountOf(state);
+    const beforeAccountPage = (await passwordSteps.view(state, hint)) ?? signUpSteps.view(state, hint);
+    const account = beforeAccountPage ? undefined : await accountOf(state);
     const stepPage =
-      signUpPage ??
+      beforeAccountPage ??
+      verifyEmailSteps.view(state, account!) ??
       (await factorSteps.view(ctx, state, account!, extra)) ??
       (await resetSteps.view(state, account!)) ??
       (await recoverySteps.view(state, account!, base.clientName));
@@ -249,15 +214,7 @@ export function createSignInDispatcher(deps: {
       ctx.body = views.render(stepPage.page, { ...base, ...stepPage.data, ...extra });
       return;
     }
-    if (!account || state.step !== 'verify_email') throw new AppError('interaction_expired', 400);
-    const open = pending.open(state);
-    ctx.body = views.render('verify-email', {
-      title: 'Confirm your email address',
-      ...base,
-      email: account.email,
-      sent: open !== undefined,
-      resent: open?.resent === true,
-    });
+    throw new AppError('interaction_expired', 400);
   }
 
   /** Saves the new state and shows it, or ends the interaction when the machine is finished. */
@@ -335,6 +292,11 @@ export function createSignInDispatcher(deps: {
       await render(ctx, interaction, state, error, extra);
     },
   };
+  const passwordSteps = createPasswordSteps<Interaction>(
+    { passwords, deviceCookie, accounts, passkeys: deps.passkeys, twoFactorReset: deps.twoFactorReset, clock, logger },
+    kit,
+  );
+  const verifyEmailSteps = createVerifyEmailSteps<Interaction>({ emailVerification: deps.emailVerification, logger }, kit);
   const factorSteps = createFactorSteps<Interaction>(
     { registry, factsFor, accounts, twoFactorReset: deps.twoFactorReset, notifier: deps.notifier, audit: deps.audit, clock },
     kit,
@@ -353,97 +315,13 @@ export function createSignInDispatcher(deps: {
   );
   const signUpSteps = createSignUpSteps<Interaction>({ signUp: deps.signUp, subscriptions: deps.subscriptions, deviceCookie, noFacts, clock, logger }, kit);
 
-  /**
-   * The reset link's password step: the link's account only (the email field is not read),
-   * throttled like every sign-in; the link is used up only once the password is right, so
-   * a typo does not burn it, and exactly one request uses it.
-   */
-  async function resetPassword(ctx: Context, interaction: Interaction, state: FlowState, password: string) {
-    const account = await accountOf(state);
-    const token = pending.open(state)?.resetToken;
-    if (typeof token !== 'string') throw new AppError('interaction_expired', 400);
-    const checked = await checkPassword(ctx, interaction, state, { email: account.email, password }, 'two_factor_reset_password');
-    if (!checked) return;
-    if (checked.id !== account.id || !(await deps.twoFactorReset.redeem(token))) throw new AppError('two_factor_link_invalid', 400);
-    await move(ctx, interaction, state, { type: 'password_verified', accountId: account.id, proof: passwordProof(checked) }, checked);
-  }
-
-  /**
-   * The throttled password check both password pages share (sign-in and the reset link):
-   * the account, with this browser remembered for it; or the page again with why not.
-   */
-  async function checkPassword(
-    ctx: Context,
-    interaction: Interaction,
-    state: FlowState,
-    form: { email: string; password: string },
-    wrong: 'invalid_credentials' | 'two_factor_reset_password',
-  ): Promise<Account | undefined> {
-    const { email, password } = form;
-    const result = await passwords.verify({ email, password, clientIp: ctx.ip, deviceId: deviceCookie.deviceFor(ctx, email), userAgent: ctx.get('user-agent') || undefined });
-    if (!result.ok) {
-      const error =
-        result.reason === 'throttled'
-          ? { status: 429, text: message('throttled', { minutes: String(Math.max(1, Math.ceil((result.retryAt - clock.now()) / 60_000))) }) }
-          : { status: 401, text: message(wrong) };
-      await render(ctx, interaction, state, error, { email });
-      return undefined;
-    }
-    deviceCookie.remember(ctx, email);
-    return result.account;
-  }
-
   const handlers: Record<Action, (ctx: Context, interaction: Interaction, state: FlowState) => Promise<void>> = {
+    ...passwordSteps.handlers,
+    ...verifyEmailSteps.handlers,
     ...factorSteps.handlers,
     ...resetSteps.handlers,
     ...recoverySteps.handlers,
     ...signUpSteps.handlers,
-    async login(ctx, interaction, state) {
-      const parsed = loginForm.safeParse(ctx.request.body ?? {});
-      if (!parsed.success) throw new AppError('bad_request', 400);
-      if (state.purpose === 'reset_2fa') return resetPassword(ctx, interaction, state, parsed.data.password);
-      const account = await checkPassword(ctx, interaction, state, parsed.data, 'invalid_credentials');
-      if (!account) return;
-      await move(ctx, interaction, state, { type: 'password_verified', accountId: account.id, proof: passwordProof(account) }, account);
-    },
-
-    async passkey(ctx, interaction, state) {
-      if (!deps.passkeys) throw new AppError('not_found', 404);
-      const input = formInput(ctx);
-      try {
-        const { accountId, proof } = await deps.passkeys.verifyPasskey(input.credential, pending.open(state));
-        const account = await accounts.findById(accountId);
-        // The same answer as a wrong passkey: a disabled account reveals nothing more here.
-        if (!account || account.disabled) throw new AppError('webauthn_failed', 400);
-        logger.info({ event: 'signin.passkey', accountId, ip: ctx.ip });
-        await move(ctx, interaction, { ...state, pending: undefined }, { type: 'passkey_verified', accountId, proof }, account);
-      } catch (caught) {
-        const error = asStepError(caught);
-        if (!error) throw caught;
-        // A used or expired challenge can never verify: the page gets a new one.
-        const renewed = pending.seal(state, (await deps.passkeys.passkeyOptions()).pending);
-        await saveFlowState(interaction as never, renewed);
-        await render(ctx, interaction, renewed, error);
-      }
-    },
-
-    async 'verify-email'(ctx, interaction, state) {
-      const input = formInput(ctx);
-      const account = await accountOf(state);
-      try {
-        if (input.action === 'resend') {
-          await deps.emailVerification.sendCode(account, ctx.ip);
-          return kit.saveAndShow(ctx, interaction, pending.seal(state, { resent: true }));
-        }
-        await deps.emailVerification.verify(account, typedCode(input));
-        await move(ctx, interaction, state, { type: 'email_verified' }, { ...account, emailVerified: true });
-      } catch (caught) {
-        const error = asStepError(caught);
-        if (!error) throw caught;
-        if (caught instanceof AppError && caught.code === 'wrong_code') logger.info({ event: 'email_verification.failed', accountId: account.id, ip: ctx.ip });
-        await render(ctx, interaction, state, error);
-      }
-    },
   };
 
   const formInput = (ctx: Context): FormInput => {
@@ -471,7 +349,7 @@ export function createSignInDispatcher(deps: {
       let state = await current(ctx, interaction);
       if (state.step === 'done' || state.step === 'unmet') return settle(ctx, interaction, state);
       // Normally given when the flow starts (one save); again here if a step used it up.
-      const offered = await withPasskeyChallenge(state);
+      const offered = await passwordSteps.offerPasskey(state);
       if (offered !== state) await saveFlowState(interaction as never, (state = offered));
       await render(ctx, interaction, state);
     },

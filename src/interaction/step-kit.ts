@@ -23,8 +23,8 @@ export interface StepPage {
 export type StepHandler<I> = (ctx: Context, interaction: I, state: FlowState) => Promise<void>;
 
 /**
- * What the dispatcher lends the step modules (factor-steps.ts, reset-steps.ts,
- * recovery-steps.ts, signup-steps.ts): its state handling, rendering and moves, so that every step goes
+ * What the dispatcher lends the step modules (password-steps.ts, verify-email-steps.ts,
+ * factor-steps.ts, reset-steps.ts, recovery-steps.ts, signup-steps.ts): its state handling, rendering and moves, so that every step goes
  * through the one machine and the one save/render path.
  */
 export interface StepKit<I> {
