@@ -16,7 +16,8 @@
 //                    benchmark's pair). A "bare" side without "tree" runs this project's copy,
 //                    patched as Latchkey's is.
 //   BENCH_AB_REQUEST client_credentials (default) | refresh_token
-//   BENCH_AB_STORE   redis (default) | file | memory
+//   BENCH_AB_STORE   redis (default) | cluster (a three-master Redis Cluster it starts, its
+//                    redis-servers on the load's core) | file | memory
 //   BENCH_AB_ROUNDS  default 8; BENCH_DURATION seconds per round, default 5; BENCH_WARMUP
 //                    seconds of load on both before the rounds, default 10 (JIT compilation
 //                    under token load went on for ~10–20 s here, longer with more code)
@@ -41,8 +42,8 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SERVER_CPU = process.env.BENCH_SERVER_CPU ?? '1';
 const LOAD_CPU = process.env.BENCH_LOAD_CPU ?? '0';
 
-if (!['client_credentials', 'refresh_token'].includes(REQUEST) || !['redis', 'file', 'memory'].includes(STORE)) {
-  console.error('BENCH_AB_REQUEST: client_credentials | refresh_token; BENCH_AB_STORE: redis | file | memory');
+if (!['client_credentials', 'refresh_token'].includes(REQUEST) || !['redis', 'cluster', 'file', 'memory'].includes(STORE)) {
+  console.error('BENCH_AB_REQUEST: client_credentials | refresh_token; BENCH_AB_STORE: redis | cluster | file | memory');
   process.exit(2);
 }
 
@@ -89,7 +90,7 @@ async function start(side) {
   const server = side.server ?? join(side.tree ? resolve(side.tree) : ROOT, 'scripts', 'bench-server.js');
   const child = fork(server, [side.impl ?? 'latchkey', STORE, dataDir, prefix], {
     execArgv: side.flags ?? [],
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'silent', BENCH_REDIS_URL: REDIS_URL, ...(side.env ?? {}) },
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'silent', BENCH_REDIS_URL: REDIS_URL, BENCH_REDIS_CLUSTER_NODES: cluster?.nodes ?? '', ...(side.env ?? {}) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   execFileSync('taskset', ['-a', '-p', '-c', SERVER_CPU, String(child.pid)], { stdio: 'ignore' });
@@ -148,6 +149,11 @@ const median = (xs) => {
 };
 
 execFileSync('taskset', ['-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
+let cluster;
+if (STORE === 'cluster') {
+  const { startBenchCluster } = await import('./bench-cluster.js');
+  cluster = await startBenchCluster({ cpus: LOAD_CPU });
+}
 const servers = [];
 try {
   for (const side of sides) servers.push(await start(side));
@@ -177,4 +183,5 @@ try {
   console.log(`${servers[0].name} ÷ ${servers[1].name} (CPU per request): median ${median(ratios).toFixed(3)}, spread ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}`);
 } finally {
   for (const side of servers) await stop(side).catch((error) => console.error(`stopping ${side.name}: ${error.message}`));
+  await cluster?.stop();
 }
