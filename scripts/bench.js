@@ -12,7 +12,7 @@
 // RSS during the measured runs: VmHWM from /proc/<pid>/status, reset (echo 5 > clear_refs)
 // after set-up, token minting and warm-up.
 //
-// Environment: BENCH_DURATION (seconds per measured run, default 5), BENCH_WARMUP (default 2),
+// Environment: BENCH_DURATION (seconds per measured run, default 5), BENCH_WARMUP (default 10),
 // BENCH_ROUNDS (alternating rounds for client credentials and refresh, default 5),
 // BENCH_LOGIN_ROUNDS (default 5), BENCH_CONNECTIONS (default 10), BENCH_STORES (default
 // file,redis; also memory), BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_SKIP_REDIS=1,
@@ -80,7 +80,10 @@ const { prepareBareTree } = await import('./bench-bare-tree.js');
 let bareServerPath;
 const bareServer = () => (bareServerPath ??= prepareBareTree(ROOT));
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+// Under token load both servers were still compiling (--trace-opt) 10–20 s in, and CPU per
+// request fell by a third over that time: a short warm-up measures the JIT, more of it on the
+// side with more code.
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const OUT = resolve(ROOT, process.env.BENCH_OUT ?? 'BENCHMARKS.md');
