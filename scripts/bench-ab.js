@@ -26,7 +26,7 @@
 //   BENCH_REDIS_URL  default redis://127.0.0.1:6379
 
 import { execFileSync, fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,20 +48,13 @@ if (!['client_credentials', 'refresh_token'].includes(REQUEST) || !['redis', 'cl
 }
 
 const { default: autocannon } = await import('autocannon');
-
-/** What `npm start` puts before and after `node`: Latchkey's default side runs with them. */
-function startSettings() {
-  const script = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
-  const flags = script.match(/--[\w-]+(=\S+)?/g) ?? [];
-  const env = Object.fromEntries([...script.split(/\bnode\b/)[0].matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)].map((m) => [m[1], m[2]]));
-  return { flags, env };
-}
+const { basicAuth, cpuMs, deleteRedisKeys, median, startSettings, waitFor } = await import('./bench-common.js');
 
 async function defaultSides() {
   const { prepareBareTree } = await import('./bench-bare-tree.js');
   const bareServer = prepareBareTree(ROOT);
   return [
-    { name: 'latchkey', impl: 'latchkey', ...startSettings() },
+    { name: 'latchkey', impl: 'latchkey', ...startSettings(ROOT) },
     { name: 'bare', impl: 'bare', server: bareServer },
   ];
 }
@@ -70,18 +63,6 @@ const sides = process.env.BENCH_AB_SIDES ? JSON.parse(process.env.BENCH_AB_SIDES
 if (!Array.isArray(sides) || sides.length !== 2 || new Set(sides.map((s) => s.name)).size !== 2) {
   console.error('BENCH_AB_SIDES: a JSON array of two sides with different names');
   process.exit(2);
-}
-
-const cpuMs = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-};
-
-function reply(child, type) {
-  return new Promise((done, fail) => {
-    child.on('message', (m) => (m.type === type ? done(m) : m.type === 'error' && fail(new Error(m.message))));
-    child.once('exit', (code) => fail(new Error(`server exited (${code}) before '${type}'`)));
-  });
 }
 
 async function start(side) {
@@ -94,7 +75,7 @@ async function start(side) {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   execFileSync('taskset', ['-a', '-p', '-c', SERVER_CPU, String(child.pid)], { stdio: 'ignore' });
-  const ready = await reply(child, 'ready');
+  const ready = await waitFor(child, 'ready');
   return { ...side, child, ready, dataDir, prefix, tokens: [], next: 0, exhausted: false, perRequestUs: [] };
 }
 
@@ -103,7 +84,7 @@ function load(side, seconds) {
     method: 'POST',
     path: '/token',
     headers: {
-      authorization: `Basic ${Buffer.from(`${encodeURIComponent(side.ready.clientId)}:${encodeURIComponent(side.ready.clientSecret)}`).toString('base64')}`,
+      authorization: basicAuth(side.ready.clientId, side.ready.clientSecret),
       'content-type': 'application/x-www-form-urlencoded',
     },
   };
@@ -129,24 +110,8 @@ async function stop(side) {
   if (side.child.connected) side.child.send({ type: 'stop' });
   await exited;
   if (side.dataDir !== '-') rmSync(side.dataDir, { recursive: true, force: true });
-  if (STORE === 'redis') {
-    const { Redis } = await import('ioredis');
-    const redis = new Redis(REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${side.prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-    redis.disconnect();
-  }
+  if (STORE === 'redis') await deleteRedisKeys(REDIS_URL, side.prefix);
 }
-
-const median = (xs) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 execFileSync('taskset', ['-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
 let cluster;
@@ -161,7 +126,7 @@ try {
     // Both mint at once: a server that idled while the other minted measured up to 9 % dearer.
     await Promise.all(
       servers.map(async (side) => {
-        const minted = reply(side.child, 'minted');
+        const minted = waitFor(side.child, 'minted');
         side.child.send({ type: 'mint', n: POOL });
         side.tokens = (await minted).tokens;
       }),

@@ -74,6 +74,7 @@ const { default: autocannon } = await import('autocannon');
 const { Redis } = await import('ioredis');
 
 const { haveRedisCluster, startBenchCluster } = await import('./bench-cluster.js');
+const { basicAuth, cpuMs, deleteRedisKeys: deleteRedisKeysUnder, median, startSettings, waitFor } = await import('./bench-common.js');
 
 // bare runs node-oidc-provider as published, from a copy with Latchkey's patches/ reversed.
 const { prepareBareTree } = await import('./bench-bare-tree.js');
@@ -99,11 +100,8 @@ const ARGON2_CONCURRENCY = [1, 2, 4];
 const ARGON2_SECONDS = 3;
 // Enough accounts that no TOTP login reuses one (a time step is accepted once per account).
 const TOTP_USERS = Number(process.env.BENCH_TOTP_USERS ?? 2000);
-/** The node flags of package.json's start script (the V8 heap cap): Latchkey's servers run with them. */
-const START_SCRIPT = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
-const START_FLAGS = START_SCRIPT.match(/--[\w-]+(=\S+)?/g) ?? [];
-/** The environment variables the start script sets before `node` (MALLOC_ARENA_MAX): Latchkey's servers get them too. */
-const START_ENV = Object.fromEntries([...START_SCRIPT.split(/\bnode\b/)[0].matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)].map((m) => [m[1], m[2]]));
+/** `npm start`'s node flags and environment: Latchkey's servers run with them. */
+const { flags: START_FLAGS, env: START_ENV } = startSettings(ROOT);
 const PIN = process.env.BENCH_PIN !== '0' && cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0;
 const SERVER_CPU = process.env.BENCH_SERVER_CPU ?? '1';
 const LOAD_CPU = process.env.BENCH_LOAD_CPU ?? '0';
@@ -114,21 +112,6 @@ function pin(pid, cpu) {
   const r = spawnSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { encoding: 'utf8' });
   if (r.status !== 0) problems.push(`taskset of ${pid} to CPU ${cpu} failed: ${r.stderr.trim()}`);
 }
-/** The process's CPU time so far (user + system), in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
-function cpuMs(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
-}
-const median = (xs) => {
-  const sorted = [...xs].filter(Number.isFinite).sort((a, b) => a - b);
-  if (!sorted.length) return NaN;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const loadSamples = [];
 
 const benchStart = performance.now();
@@ -182,30 +165,6 @@ function watchMemory(pid) {
       return { peakMb: mb(peakKb), resetOk, resetError };
     },
   };
-}
-
-function waitFor(child, type) {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message) => {
-      if (message.type === type) {
-        cleanup();
-        resolve(message);
-      } else if (message.type === 'error') {
-        cleanup();
-        reject(new Error(`server: ${message.message}`));
-      }
-    };
-    const onExit = (code) => {
-      cleanup();
-      reject(new Error(`server exited (${code}) before '${type}'`));
-    };
-    const cleanup = () => {
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
 }
 
 async function startServer(impl, store, { totpUsers = 0 } = {}) {
@@ -265,21 +224,8 @@ async function startServer(impl, store, { totpUsers = 0 } = {}) {
 }
 
 async function deleteRedisKeys(prefix) {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
-    const [, left] = await redis.scan('0', 'MATCH', `${prefix}*`, 'COUNT', 100000);
-    if (left.length) problems.push(`Redis prefix ${prefix}: ${left.length} keys left after clean-up`);
-  } finally {
-    redis.disconnect();
-  }
+  const { deleted, left } = await deleteRedisKeysUnder(REDIS_URL, prefix);
+  if (left) problems.push(`Redis prefix ${prefix}: ${left} keys left after clean-up`);
   return deleted;
 }
 
@@ -296,8 +242,6 @@ async function redisInfo() {
   }
 }
 
-const basicAuth = (id, secret) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 const form = (fields) => new URLSearchParams(fields).toString();
 
 function cannon(opts) {

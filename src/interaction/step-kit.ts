@@ -24,8 +24,9 @@ export type StepHandler<I> = (ctx: Context, interaction: I, state: FlowState) =>
 
 /**
  * What the dispatcher lends the step modules (password-steps.ts, verify-email-steps.ts,
- * factor-steps.ts, reset-steps.ts, recovery-steps.ts, signup-steps.ts): its state handling, rendering and moves, so that every step goes
- * through the one machine and the one save/render path.
+ * factor-steps.ts, reset-steps.ts, recovery-steps.ts, signup-steps.ts): its state handling,
+ * rendering and moves, so that every step goes through the one machine and the one
+ * save/render path.
  */
 export interface StepKit<I> {
   pending: PendingSeal;

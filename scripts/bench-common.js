@@ -1,0 +1,83 @@
+// Helpers shared by the bench scripts (scripts/bench.js, scripts/bench-ab.js): how `npm start`
+// runs Latchkey, reading a child's CPU time, the IPC replies of scripts/bench-server.js, and
+// removing a run's Redis keys.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * What package.json's start script puts around `node`: its node flags (the V8 heap settings)
+ * and the environment it sets before `node` (MALLOC_ARENA_MAX). Latchkey's bench servers run
+ * with both, as deployed.
+ */
+export function startSettings(root) {
+  const script = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
+  const flags = script.match(/--[\w-]+(=\S+)?/g) ?? [];
+  const env = Object.fromEntries([...script.split(/\bnode\b/)[0].matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)].map((m) => [m[1], m[2]]));
+  return { flags, env };
+}
+
+/** The process's CPU time so far (user + system), in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
+export function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The median of the finite values (NaN when there are none). */
+export function median(xs) {
+  const sorted = [...xs].filter(Number.isFinite).sort((a, b) => a - b);
+  if (!sorted.length) return NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export const basicAuth = (id, secret) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+/** The next IPC message of `type` from a bench-server child; rejects on its 'error' message or its exit. */
+export function waitFor(child, type) {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message) => {
+      if (message.type === type) {
+        cleanup();
+        resolve(message);
+      } else if (message.type === 'error') {
+        cleanup();
+        reject(new Error(`server: ${message.message}`));
+      }
+    };
+    const onExit = (code) => {
+      cleanup();
+      reject(new Error(`server exited (${code}) before '${type}'`));
+    };
+    const cleanup = () => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+/** Unlinks every key under `prefix`; returns how many were deleted and how many a last scan still found. */
+export async function deleteRedisKeys(redisUrl, prefix) {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+    const [, left] = await redis.scan('0', 'MATCH', `${prefix}*`, 'COUNT', 100000);
+    return { deleted, left: left.length };
+  } finally {
+    redis.disconnect();
+  }
+}
