@@ -1,10 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PATCH_MARK, patchedProviderFile, providerPatched } from '../../src/oidc/provider-patch.js';
 import type { ClientMetadata } from '../../src/store/ports.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { clientCredentials } from '../support/token-endpoint.js';
+import { clientCredentials, postAs } from '../support/token-endpoint.js';
 
 /**
  * Latchkey installs node-oidc-provider with patches/oidc-provider+*.patch applied (patch-package,
@@ -46,6 +48,41 @@ describe('node-oidc-provider as Latchkey installs it (patches/)', () => {
       expect(route).toBe('token');
     }
   });
+
+  /**
+   * The patch also joins the lists in node-oidc-provider's error messages itself: its two
+   * Intl.ListFormat objects, made at import, paged ~4 MB of ICU locale data into every
+   * process for messages only a malformed request sees.
+   */
+  test('lists in error messages read as Intl.ListFormat("en") writes them, without making one', async () => {
+    const formattersUrl = pathToFileURL(join(patchedProviderFile(), '..', 'formatters.js')).href;
+    const { formatList } = (await import(formattersUrl)) as {
+      formatList: (list: string[], options?: { type?: 'conjunction' | 'disjunction' }) => string;
+    };
+    for (const type of ['conjunction', 'disjunction'] as const) {
+      const icu = new Intl.ListFormat('en', { type });
+      for (const list of [[], ['a'], ['a', 'b'], ['a', 'b', 'c'], ['a', 'b', 'c', 'd', 'e']]) {
+        expect(formatList(list, { type })).toBe(icu.format(list.map((w) => `'${w}'`)));
+      }
+    }
+
+    // A fresh process, Intl.ListFormat counted before the provider's module is imported.
+    const counted = `let made = 0;
+      const ListFormat = Intl.ListFormat;
+      Intl.ListFormat = class extends ListFormat { constructor(...args) { super(...args); made += 1; } };
+      const { formatList } = await import(${JSON.stringify(formattersUrl)});
+      formatList(['a', 'b', 'c']);
+      formatList(['a', 'b'], { type: 'disjunction' });
+      console.log(made);`;
+    expect(execFileSync(process.execPath, ['--input-type=module', '-e', counted], { encoding: 'utf8' }).trim()).toBe('0');
+
+    const rp = await app.container.clients.create({ name: 'Web', redirectUris: ['https://rp.example/cb'], grantTypes: ['authorization_code'] });
+    const missing = await postAs(app, rp, '/token', { grant_type: 'authorization_code' });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error_description).toBe("missing required parameters 'code' and 'redirect_uri'");
+    const one = await postAs(app, rp, '/token', { grant_type: 'authorization_code', code: 'x' });
+    expect(one.body.error_description).toBe("missing required parameter 'redirect_uri'");
+  });
 });
 
 describe('the start-up check for the patch (main.ts warns when it is missing)', () => {
@@ -62,4 +99,5 @@ describe('the start-up check for the patch (main.ts warns when it is missing)', 
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
 });
