@@ -48,7 +48,7 @@ if (!['client_credentials', 'refresh_token'].includes(REQUEST) || !['redis', 'cl
 }
 
 const { default: autocannon } = await import('autocannon');
-const { basicAuth, cpuMs, deleteRedisKeys, median, startSettings, waitFor } = await import('./bench-common.js');
+const { basicAuth, cpuMs, deleteRedisKeys, median, mintRefreshTokens, roundOrder, startSettings, waitFor } = await import('./bench-common.js');
 
 async function defaultSides() {
   const { prepareBareTree } = await import('./bench-bare-tree.js');
@@ -126,16 +126,14 @@ try {
     // Both mint at once: a server that idled while the other minted measured up to 9 % dearer.
     await Promise.all(
       servers.map(async (side) => {
-        const minted = waitFor(side.child, 'minted');
-        side.child.send({ type: 'mint', n: POOL });
-        side.tokens = (await minted).tokens;
+        side.tokens = await mintRefreshTokens(side.child, POOL);
       }),
     );
   }
   await Promise.all(servers.map((side) => load(side, WARMUP)));
   console.log(`${REQUEST} on ${STORE}: ${WARMUP} s warm-up, ${ROUNDS} paired rounds of ${DURATION} s, server CPU ${SERVER_CPU}, load CPU ${LOAD_CPU}`);
   for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 ? [...servers].reverse() : servers;
+    const order = roundOrder(servers.length, round).map((i) => servers[i]);
     const before = order.map((side) => cpuMs(side.child.pid));
     const results = await Promise.all(order.map((side) => load(side, DURATION)));
     order.forEach((side, i) => side.perRequestUs.push(((cpuMs(side.child.pid) - before[i]) * 1000) / Math.max(1, results[i]['2xx'])));

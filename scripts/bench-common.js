@@ -1,6 +1,6 @@
 // Helpers shared by the bench scripts (scripts/bench.js, scripts/bench-ab.js): how `npm start`
-// runs Latchkey, reading a child's CPU time, the IPC replies of scripts/bench-server.js, and
-// removing a run's Redis keys.
+// runs Latchkey, reading a child's CPU time, the order of the sides by round, the IPC replies
+// of scripts/bench-server.js (and its refresh-token minting), and removing a run's Redis keys.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,6 +35,12 @@ export function median(xs) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** The sides' indices in the order they go in `round`: 0, 1, … in even rounds, reversed in odd ones. */
+export function roundOrder(sides, round) {
+  const order = Array.from({ length: sides }, (_, i) => i);
+  return round % 2 === 1 ? order.reverse() : order;
+}
+
 export const basicAuth = (id, secret) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 /** The next IPC message of `type` from a bench-server child; rejects on its 'error' message or its exit. */
@@ -60,6 +66,13 @@ export function waitFor(child, type) {
     child.on('message', onMessage);
     child.on('exit', onExit);
   });
+}
+
+/** `n` single-use refresh tokens minted in a bench-server child with the provider's own models. */
+export async function mintRefreshTokens(child, n) {
+  const reply = waitFor(child, 'minted');
+  child.send({ type: 'mint', n });
+  return (await reply).tokens;
 }
 
 /** Unlinks every key under `prefix`; returns how many were deleted and how many a last scan still found. */

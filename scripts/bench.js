@@ -74,7 +74,9 @@ const { default: autocannon } = await import('autocannon');
 const { Redis } = await import('ioredis');
 
 const { haveRedisCluster, startBenchCluster } = await import('./bench-cluster.js');
-const { basicAuth, cpuMs, deleteRedisKeys: deleteRedisKeysUnder, median, startSettings, waitFor } = await import('./bench-common.js');
+const { basicAuth, cpuMs, deleteRedisKeys: deleteRedisKeysUnder, median, mintRefreshTokens, roundOrder, startSettings, waitFor } = await import(
+  './bench-common.js'
+);
 
 // bare runs node-oidc-provider as published, from a copy with Latchkey's patches/ reversed.
 const { prepareBareTree } = await import('./bench-bare-tree.js');
@@ -348,12 +350,6 @@ async function alternatingRuns(prepared, rounds, measure) {
   return samples;
 }
 
-/** The sides' indices in the order they go in `round`: 0, 1, … in even rounds, reversed in odd ones. */
-function roundOrder(sides, round) {
-  const order = Array.from({ length: sides }, (_, i) => i);
-  return round % 2 === 1 ? order.reverse() : order;
-}
-
 /** One measured run: its rate and latencies, CPU time per unit and peak memory from /proc. */
 async function measuredRun(server, prepared) {
   const watcher = watchMemory(server.child.pid);
@@ -441,9 +437,7 @@ function refreshTokens(poolSizeFor) {
     async prepare(server) {
       const poolSize = poolSizeFor(server);
       const t0 = performance.now();
-      const reply = waitFor(server.child, 'minted');
-      server.child.send({ type: 'mint', n: poolSize });
-      const { tokens } = await reply;
+      const tokens = await mintRefreshTokens(server.child, poolSize);
       const mintSeconds = (performance.now() - t0) / 1000;
       let next = 0;
       let exhausted = 0;

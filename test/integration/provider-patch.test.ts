@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PATCH_MARK, patchedProviderFile, providerPatched } from '../../src/oidc/provider-patch.js';
 import type { ClientMetadata } from '../../src/store/ports.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -99,5 +99,4 @@ describe('the start-up check for the patch (main.ts warns when it is missing)', 
       rmSync(dir, { recursive: true, force: true });
     }
   });
-
 });
