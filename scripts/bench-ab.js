@@ -25,9 +25,7 @@
 //                    say so if a side runs out)
 //   BENCH_REDIS_URL  default redis://127.0.0.1:6379
 
-import { execFileSync, fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,7 +46,7 @@ if (!['client_credentials', 'refresh_token'].includes(REQUEST) || !['redis', 'cl
 }
 
 const { default: autocannon } = await import('autocannon');
-const { basicAuth, cpuMs, deleteRedisKeys, median, mintRefreshTokens, roundOrder, startSettings, waitFor } = await import('./bench-common.js');
+const { basicAuth, cpuMs, median, mintRefreshTokens, roundOrder, startBenchServer, startSettings } = await import('./bench-common.js');
 
 async function defaultSides() {
   const { prepareBareTree } = await import('./bench-bare-tree.js');
@@ -66,17 +64,19 @@ if (!Array.isArray(sides) || sides.length !== 2 || new Set(sides.map((s) => s.na
 }
 
 async function start(side) {
-  const dataDir = STORE === 'file' ? mkdtempSync(join(tmpdir(), 'latchkey-ab-')) : '-';
-  const prefix = `latchkey-ab-${Date.now()}-${side.name}:`;
   const server = side.server ?? join(side.tree ? resolve(side.tree) : ROOT, 'scripts', 'bench-server.js');
-  const child = fork(server, [side.impl ?? 'latchkey', STORE, dataDir, prefix], {
-    execArgv: side.flags ?? [],
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'silent', BENCH_REDIS_URL: REDIS_URL, BENCH_REDIS_CLUSTER_NODES: cluster?.nodes ?? '', ...(side.env ?? {}) },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  const started = await startBenchServer({
+    server,
+    impl: side.impl ?? 'latchkey',
+    store: STORE,
+    name: side.name,
+    cpu: SERVER_CPU,
+    flags: side.flags,
+    env: side.env,
+    redisUrl: REDIS_URL,
+    clusterNodes: cluster?.nodes,
   });
-  execFileSync('taskset', ['-a', '-p', '-c', SERVER_CPU, String(child.pid)], { stdio: 'ignore' });
-  const ready = await waitFor(child, 'ready');
-  return { ...side, child, ready, dataDir, prefix, tokens: [], next: 0, exhausted: false, perRequestUs: [] };
+  return { ...side, ...started, tokens: [], next: 0, exhausted: false, perRequestUs: [] };
 }
 
 function load(side, seconds) {
@@ -103,14 +103,6 @@ function load(side, seconds) {
   };
   instance = autocannon({ url: side.ready.url, connections: 10, duration: seconds, requests: [request] });
   return instance;
-}
-
-async function stop(side) {
-  const exited = new Promise((done) => side.child.once('exit', done));
-  if (side.child.connected) side.child.send({ type: 'stop' });
-  await exited;
-  if (side.dataDir !== '-') rmSync(side.dataDir, { recursive: true, force: true });
-  if (STORE === 'redis') await deleteRedisKeys(REDIS_URL, side.prefix);
 }
 
 execFileSync('taskset', ['-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
@@ -145,6 +137,6 @@ try {
   for (const side of servers) console.log(`${side.name}: CPU per request, median ${median(side.perRequestUs).toFixed(0)} µs${side.exhausted ? ' (token pool ran out: raise BENCH_AB_POOL)' : ''}`);
   console.log(`${servers[0].name} ÷ ${servers[1].name} (CPU per request): median ${median(ratios).toFixed(3)}, spread ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}`);
 } finally {
-  for (const side of servers) await stop(side).catch((error) => console.error(`stopping ${side.name}: ${error.message}`));
+  for (const side of servers) await side.stop().catch((error) => console.error(`stopping ${side.name}: ${error.message}`));
   await cluster?.stop();
 }

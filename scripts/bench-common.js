@@ -2,7 +2,9 @@
 // runs Latchkey, reading a child's CPU time, the order of the sides by round, the IPC replies
 // of scripts/bench-server.js (and its refresh-token minting), and removing a run's Redis keys.
 
-import { readFileSync } from 'node:fs';
+import { execFileSync, fork } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
@@ -17,15 +19,25 @@ export function startSettings(root) {
   return { flags, env };
 }
 
-/** The process's CPU time so far (user + system), in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
-export function cpuMs(pid) {
+/** A process's or one of its threads' CPU time so far (user + system), in ms, from a /proc stat file (clock ticks of 10 ms). */
+function statCpuMs(path) {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return NaN;
   }
 }
+
+/** The process's CPU time so far (every thread), in ms. */
+export const cpuMs = (pid) => statCpuMs(`/proc/${pid}/stat`);
+
+/**
+ * The CPU time so far of the process's main thread (the event loop: JavaScript, and the
+ * system calls it makes), in ms: a process's argon2id runs on libuv's pool threads, and
+ * V8's GC and compiler helpers on threads of their own.
+ */
+export const mainThreadCpuMs = (pid) => statCpuMs(`/proc/${pid}/task/${pid}/stat`);
 
 /** The median of the finite values (NaN when there are none). */
 export function median(xs) {
@@ -73,6 +85,34 @@ export async function mintRefreshTokens(child, n) {
   const reply = waitFor(child, 'minted');
   child.send({ type: 'mint', n });
   return (await reply).tokens;
+}
+
+/**
+ * A scripts/bench-server.js child (`server`: its path, the project's or bare's copy) on `store`
+ * with a fresh data directory or Redis key prefix, pinned to `cpu`, once it is ready; `stop()`
+ * ends it and removes what it stored. Its stderr goes to this process's.
+ */
+export async function startBenchServer({ server, impl, store, name, cpu, flags = [], env = {}, redisUrl, clusterNodes = '' }) {
+  const dataDir = store === 'file' ? mkdtempSync(join(tmpdir(), 'latchkey-bench-')) : '-';
+  const prefix = `latchkey-bench-${Date.now()}-${name}:`;
+  const child = fork(server, [impl, store, dataDir, prefix], {
+    execArgv: flags,
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'silent', BENCH_REDIS_URL: redisUrl, BENCH_REDIS_CLUSTER_NODES: clusterNodes, ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  execFileSync('taskset', ['-a', '-p', '-c', cpu, String(child.pid)], { stdio: 'ignore' });
+  const ready = await waitFor(child, 'ready');
+  return {
+    child,
+    ready,
+    async stop() {
+      const exited = new Promise((done) => child.once('exit', done));
+      if (child.connected) child.send({ type: 'stop' });
+      await exited;
+      if (dataDir !== '-') rmSync(dataDir, { recursive: true, force: true });
+      if (store === 'redis') await deleteRedisKeys(redisUrl, prefix);
+    },
+  };
 }
 
 /** Unlinks every key under `prefix`; returns how many were deleted and how many a last scan still found. */

@@ -1,0 +1,149 @@
+// `npm run bench:phases`: where a password login's CPU goes, bare node-oidc-provider beside
+// Latchkey, request by request, read from each server's main thread (the event loop:
+// JavaScript and the system calls it makes; argon2id runs on libuv's pool threads).
+//
+// Both servers (scripts/bench-server.js children, Latchkey as `npm start` runs it, bare as
+// published) run on one core (BENCH_SERVER_CPU, default 1; this process on BENCH_LOAD_CPU,
+// default 0). After a warm-up of logins (the JIT was still compiling Latchkey's pages after
+// 300), each side runs logins in turn, alternating by round, as a browser and a relying party
+// would: authorize → login page → login POST → back to authorize → token (PKCE). Around every
+// request the server's main-thread CPU time is read from /proc/<pid>/task/<pid>/stat.
+//
+// One login at a time (the default) gives each request's own cost. With
+// BENCH_PHASES_CONCURRENCY=10 (the load of `npm run bench`) the requests of several logins
+// overlap, so only the totals are printed: the main thread then also pays for sharing its core
+// with argon2id (BENCHMARKS.md, "Logins on one saturated core").
+//
+// Environment:
+//   BENCH_PHASES_STORE        redis (default) | file
+//   BENCH_PHASES_LOGINS       measured logins per side, a multiple of 4, default 800 (CPU time
+//                             comes in 10 ms ticks: a per-request figure needs hundreds)
+//   BENCH_PHASES_WARMUP       warm-up logins per side (10 at a time), default 3000
+//   BENCH_PHASES_CONCURRENCY  logins at a time in the measured part, default 1
+//   BENCH_PHASES_RENICE       a nice value for Latchkey's main thread after the warm-up (an
+//                             experiment: its pool threads keep theirs); unset: unchanged
+//   BENCH_REDIS_URL           default redis://127.0.0.1:6379
+
+import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const STORE = process.env.BENCH_PHASES_STORE ?? 'redis';
+const LOGINS = Number(process.env.BENCH_PHASES_LOGINS ?? 800);
+const WARMUP = Number(process.env.BENCH_PHASES_WARMUP ?? 3000);
+const CONCURRENCY = Number(process.env.BENCH_PHASES_CONCURRENCY ?? 1);
+const RENICE = process.env.BENCH_PHASES_RENICE;
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SERVER_CPU = process.env.BENCH_SERVER_CPU ?? '1';
+const LOAD_CPU = process.env.BENCH_LOAD_CPU ?? '0';
+const ROUNDS = 4;
+
+if (!['redis', 'file'].includes(STORE) || !(LOGINS >= ROUNDS && LOGINS % ROUNDS === 0) || !(CONCURRENCY >= 1)) {
+  console.error('BENCH_PHASES_STORE: redis | file; BENCH_PHASES_LOGINS: a multiple of 4; BENCH_PHASES_CONCURRENCY ≥ 1');
+  process.exit(2);
+}
+
+const { basicAuth, cpuMs, mainThreadCpuMs, startBenchServer, startSettings } = await import('./bench-common.js');
+const { prepareBareTree } = await import('./bench-bare-tree.js');
+
+const PHASES = ['authorize', 'login page', 'login POST', 'authorize (resume)', 'token'];
+
+/** One browser's password login through `side`; adds each request's main-thread CPU to `spent`. */
+async function login(side, spent) {
+  const { ready, child } = side;
+  const jar = new Map();
+  const keep = (response) => {
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair, ...attributes] = cookie.split(';');
+      const name = pair.slice(0, pair.indexOf('=')).trim();
+      const value = pair.slice(pair.indexOf('=') + 1).trim();
+      if (!value || attributes.some((a) => /expires=.*1970/i.test(a))) jar.delete(name);
+      else jar.set(name, value);
+    }
+    return response;
+  };
+  const browser = (path, body) =>
+    fetch(new URL(path, ready.url), {
+      method: body ? 'POST' : 'GET',
+      redirect: 'manual',
+      body: body && new URLSearchParams(body),
+      headers: { accept: 'text/html', cookie: [...jar].map(([n, v]) => `${n}=${v}`).join('; ') },
+    }).then(keep);
+  const timed = async (phase, request, expected) => {
+    const before = mainThreadCpuMs(child.pid);
+    const response = await request();
+    const text = await response.text();
+    if (spent) spent[phase] = (spent[phase] ?? 0) + mainThreadCpuMs(child.pid) - before;
+    if (response.status !== expected) throw new Error(`${side.name} ${phase}: HTTP ${response.status} ${text.slice(0, 120)}`);
+    return { location: response.headers.get('location'), text };
+  };
+
+  const verifier = randomBytes(32).toString('base64url');
+  const email = ready.users[side.next++ % ready.users.length];
+  const authorize = `/auth?${new URLSearchParams({
+    client_id: ready.clientId,
+    redirect_uri: ready.redirectUri,
+    response_type: 'code',
+    scope: 'openid',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    state: 'phases',
+    nonce: 'phases',
+  })}`;
+  const page = new URL((await timed(PHASES[0], () => browser(authorize), 303)).location, ready.url).pathname;
+  const { text } = await timed(PHASES[1], () => browser(page), 200);
+  const csrf = text.match(/name="_csrf" value="([^"]*)"/)?.[1]?.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&') ?? '';
+  const resume = (await timed(PHASES[2], () => browser(`${page}/login`, { _csrf: csrf, email, password: ready.password }), 303)).location;
+  const code = new URL((await timed(PHASES[3], () => browser(resume), 303)).location).searchParams.get('code');
+  const token = await timed(
+    PHASES[4],
+    () =>
+      fetch(new URL('/token', ready.url), {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: ready.redirectUri, code_verifier: verifier }),
+        headers: { authorization: basicAuth(ready.clientId, ready.clientSecret) },
+      }),
+    200,
+  );
+  if (!token.text.includes('"id_token"')) throw new Error(`${side.name} token: no id_token`);
+}
+
+/** `count` logins through `side`, `concurrency` at a time. */
+async function logins(side, count, concurrency, spent) {
+  let left = count;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (left-- > 0) await login(side, spent);
+  }));
+}
+
+execFileSync('taskset', ['-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
+const sides = [
+  { name: 'bare', impl: 'bare', server: prepareBareTree(ROOT) },
+  { name: 'latchkey', impl: 'latchkey', server: `${ROOT}scripts/bench-server.js`, ...startSettings(ROOT) },
+];
+try {
+  for (const side of sides) {
+    Object.assign(side, await startBenchServer({ ...side, store: STORE, cpu: SERVER_CPU, redisUrl: REDIS_URL }), { next: 0, spent: {}, main: 0, all: 0 });
+    await logins(side, WARMUP, 10);
+  }
+  if (RENICE !== undefined) execFileSync('renice', ['-n', RENICE, '-p', String(sides[1].child.pid)], { stdio: 'ignore' });
+  console.log(`password logins on ${STORE}: ${WARMUP} warm-up logins each, then ${LOGINS} each, ${CONCURRENCY} at a time, in ${ROUNDS} alternating rounds${RENICE !== undefined ? `; Latchkey's main thread at nice ${RENICE}` : ''}`);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const side of round % 2 ? [...sides].reverse() : sides) {
+      const main = mainThreadCpuMs(side.child.pid);
+      const all = cpuMs(side.child.pid);
+      await logins(side, LOGINS / ROUNDS, CONCURRENCY, CONCURRENCY === 1 ? side.spent : undefined);
+      side.main += mainThreadCpuMs(side.child.pid) - main;
+      side.all += cpuMs(side.child.pid) - all;
+    }
+  }
+  const ms = (x) => (x / LOGINS).toFixed(2).padStart(9);
+  const line = (label, values) => console.log(`  ${label.padEnd(32)}${values.map(ms).join('')}`);
+  console.log(`\nCPU per login (ms)${' '.repeat(16)}${sides.map((s) => s.name.padStart(9)).join('')}`);
+  if (CONCURRENCY === 1) for (const phase of PHASES) line(`main thread: ${phase}`, sides.map((s) => s.spent[phase]));
+  line('main thread, in all', sides.map((s) => s.main));
+  line('every thread', sides.map((s) => s.all));
+} finally {
+  for (const side of sides) await side.stop?.().catch((error) => console.error(`stopping ${side.name}: ${error.message}`));
+}
