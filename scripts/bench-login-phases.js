@@ -44,7 +44,7 @@ if (!['redis', 'file'].includes(STORE) || !(LOGINS >= ROUNDS && LOGINS % ROUNDS 
   process.exit(2);
 }
 
-const { basicAuth, cpuMs, mainThreadCpuMs, startBenchServer, startSettings } = await import('./bench-common.js');
+const { basicAuth, cpuMs, mainThreadCpuMs, roundOrder, startBenchServer, startSettings } = await import('./bench-common.js');
 const { prepareBareTree } = await import('./bench-bare-tree.js');
 
 const PHASES = ['authorize', 'login page', 'login POST', 'authorize (resume)', 'token'];
@@ -130,7 +130,7 @@ try {
   if (RENICE !== undefined) execFileSync('renice', ['-n', RENICE, '-p', String(sides[1].child.pid)], { stdio: 'ignore' });
   console.log(`password logins on ${STORE}: ${WARMUP} warm-up logins each, then ${LOGINS} each, ${CONCURRENCY} at a time, in ${ROUNDS} alternating rounds${RENICE !== undefined ? `; Latchkey's main thread at nice ${RENICE}` : ''}`);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const side of round % 2 ? [...sides].reverse() : sides) {
+    for (const side of roundOrder(sides.length, round).map((i) => sides[i])) {
       const main = mainThreadCpuMs(side.child.pid);
       const all = cpuMs(side.child.pid);
       await logins(side, LOGINS / ROUNDS, CONCURRENCY, CONCURRENCY === 1 ? side.spent : undefined);
