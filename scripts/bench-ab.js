@@ -46,7 +46,7 @@ if (!['client_credentials', 'refresh_token'].includes(REQUEST) || !['redis', 'cl
 }
 
 const { default: autocannon } = await import('autocannon');
-const { basicAuth, cpuMs, median, mintRefreshTokens, roundOrder, startBenchServer, startSettings } = await import('./bench-common.js');
+const { basicAuth, cpuMs, median, mintRefreshTokens, roundOrder, pinToCpu, startBenchServer, startSettings } = await import('./bench-common.js');
 
 async function defaultSides() {
   const { prepareBareTree } = await import('./bench-bare-tree.js');
@@ -70,7 +70,7 @@ async function start(side) {
     impl: side.impl ?? 'latchkey',
     store: STORE,
     name: side.name,
-    cpu: SERVER_CPU,
+    pin: (pid) => pinToCpu(pid, SERVER_CPU),
     flags: side.flags,
     env: side.env,
     redisUrl: REDIS_URL,

@@ -1,8 +1,11 @@
-// Helpers shared by the bench scripts (scripts/bench.js, scripts/bench-ab.js): how `npm start`
-// runs Latchkey, reading a child's CPU time, the order of the sides by round, the IPC replies
-// of scripts/bench-server.js (and its refresh-token minting), and removing a run's Redis keys.
+// Helpers shared by the bench scripts (scripts/bench.js, bench-ab.js, bench-login-phases.js):
+// how `npm start` runs Latchkey, reading a child's CPU time (and its main thread's), the order
+// of the sides by round, starting and stopping a scripts/bench-server.js child (and its IPC
+// replies, refresh-token minting), a simulated browser's cookies and CSRF token, and removing
+// a run's Redis keys.
 
 import { execFileSync, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +56,27 @@ export function roundOrder(sides, round) {
   return round % 2 === 1 ? order.reverse() : order;
 }
 
+/**
+ * Keeps a response's Set-Cookie values in `jar` (a plain object, one simulated browser; paths
+ * ignored: the servers ignore cookies they do not expect); an emptied or expired cookie is dropped.
+ */
+export function keepCookies(jar, setCookies) {
+  for (const value of setCookies) {
+    const [pair, ...attributes] = value.split(';');
+    const eq = pair.indexOf('=');
+    const name = pair.slice(0, eq).trim();
+    const cookie = pair.slice(eq + 1).trim();
+    if (!cookie || attributes.some((a) => /^\s*expires=.*1970/i.test(a))) delete jar[name];
+    else jar[name] = cookie;
+  }
+}
+
+/** The Cookie header of the browser whose jar this is. */
+export const cookieHeader = (jar) => Object.entries(jar).map(([n, v]) => `${n}=${v}`).join('; ');
+
+/** The first `_csrf` field's value in `html` (a page, or one of its forms), unescaped. */
+export const csrfToken = (html) => html.match(/name="_csrf" value="([^"]*)"/)?.[1]?.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+
 export const basicAuth = (id, secret) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 /** The next IPC message of `type` from a bench-server child; rejects on its 'error' message or its exit. */
@@ -87,30 +111,56 @@ export async function mintRefreshTokens(child, n) {
   return (await reply).tokens;
 }
 
+/** Pins every thread of `pid` to `cpu` (taskset -a); threads it starts later inherit it. */
+export function pinToCpu(pid, cpu) {
+  execFileSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
+}
+
 /**
  * A scripts/bench-server.js child (`server`: its path, the project's or bare's copy) on `store`
- * with a fresh data directory or Redis key prefix, pinned to `cpu`, once it is ready; `stop()`
- * ends it and removes what it stored. Its stderr goes to this process's.
+ * with a fresh data directory or Redis key prefix, handed to `pin` (e.g. pinToCpu), once it is
+ * ready. Its stderr goes to `onStderrLine` line by line when given, else to this process's.
+ * `stop()` ends it (killed after 10 s) and removes what it stored; on Redis it returns
+ * deleteRedisKeys's count. A child that never gets ready is killed and cleaned up the same way.
  */
-export async function startBenchServer({ server, impl, store, name, cpu, flags = [], env = {}, redisUrl, clusterNodes = '' }) {
+export async function startBenchServer({ server, impl, store, name, pin, flags = [], env = {}, redisUrl, clusterNodes = '', onStderrLine }) {
   const dataDir = store === 'file' ? mkdtempSync(join(tmpdir(), 'latchkey-bench-')) : '-';
-  const prefix = `latchkey-bench-${Date.now()}-${name}:`;
+  const prefix = `latchkey-bench-${Date.now()}-${name}-${randomBytes(4).toString('hex')}:`;
   const child = fork(server, [impl, store, dataDir, prefix], {
     execArgv: flags,
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'silent', BENCH_REDIS_URL: redisUrl, BENCH_REDIS_CLUSTER_NODES: clusterNodes, ...env },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    stdio: ['ignore', 'ignore', onStderrLine ? 'pipe' : 'inherit', 'ipc'],
   });
-  execFileSync('taskset', ['-a', '-p', '-c', cpu, String(child.pid)], { stdio: 'ignore' });
-  const ready = await waitFor(child, 'ready');
+  if (onStderrLine) {
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => {
+      for (const line of chunk.split('\n')) if (line.trim()) onStderrLine(line.trim());
+    });
+  }
+  const removeData = async () => {
+    if (dataDir !== '-') rmSync(dataDir, { recursive: true, force: true });
+    if (store === 'redis') return deleteRedisKeys(redisUrl, prefix);
+    return undefined;
+  };
+  let ready;
+  try {
+    pin?.(child.pid);
+    ready = await waitFor(child, 'ready');
+  } catch (error) {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await removeData().catch(() => undefined);
+    throw error;
+  }
   return {
     child,
     ready,
     async stop() {
       const exited = new Promise((done) => child.once('exit', done));
       if (child.connected) child.send({ type: 'stop' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
-      if (dataDir !== '-') rmSync(dataDir, { recursive: true, force: true });
-      if (store === 'redis') await deleteRedisKeys(redisUrl, prefix);
+      clearTimeout(timer);
+      return removeData();
     },
   };
 }

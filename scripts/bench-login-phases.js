@@ -44,7 +44,7 @@ if (!['redis', 'file'].includes(STORE) || !(LOGINS >= ROUNDS && LOGINS % ROUNDS 
   process.exit(2);
 }
 
-const { basicAuth, cpuMs, mainThreadCpuMs, roundOrder, startBenchServer, startSettings } = await import('./bench-common.js');
+const { basicAuth, cookieHeader, cpuMs, csrfToken, keepCookies, mainThreadCpuMs, pinToCpu, roundOrder, startBenchServer, startSettings } = await import('./bench-common.js');
 const { prepareBareTree } = await import('./bench-bare-tree.js');
 
 const PHASES = ['authorize', 'login page', 'login POST', 'authorize (resume)', 'token'];
@@ -52,24 +52,17 @@ const PHASES = ['authorize', 'login page', 'login POST', 'authorize (resume)', '
 /** One browser's password login through `side`; adds each request's main-thread CPU to `spent`. */
 async function login(side, spent) {
   const { ready, child } = side;
-  const jar = new Map();
-  const keep = (response) => {
-    for (const cookie of response.headers.getSetCookie()) {
-      const [pair, ...attributes] = cookie.split(';');
-      const name = pair.slice(0, pair.indexOf('=')).trim();
-      const value = pair.slice(pair.indexOf('=') + 1).trim();
-      if (!value || attributes.some((a) => /expires=.*1970/i.test(a))) jar.delete(name);
-      else jar.set(name, value);
-    }
-    return response;
-  };
+  const jar = {};
   const browser = (path, body) =>
     fetch(new URL(path, ready.url), {
       method: body ? 'POST' : 'GET',
       redirect: 'manual',
       body: body && new URLSearchParams(body),
-      headers: { accept: 'text/html', cookie: [...jar].map(([n, v]) => `${n}=${v}`).join('; ') },
-    }).then(keep);
+      headers: { accept: 'text/html', cookie: cookieHeader(jar) },
+    }).then((response) => {
+      keepCookies(jar, response.headers.getSetCookie());
+      return response;
+    });
   const timed = async (phase, request, expected) => {
     const before = mainThreadCpuMs(child.pid);
     const response = await request();
@@ -93,7 +86,7 @@ async function login(side, spent) {
   })}`;
   const page = new URL((await timed(PHASES[0], () => browser(authorize), 303)).location, ready.url).pathname;
   const { text } = await timed(PHASES[1], () => browser(page), 200);
-  const csrf = text.match(/name="_csrf" value="([^"]*)"/)?.[1]?.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&') ?? '';
+  const csrf = csrfToken(text) ?? '';
   const resume = (await timed(PHASES[2], () => browser(`${page}/login`, { _csrf: csrf, email, password: ready.password }), 303)).location;
   const code = new URL((await timed(PHASES[3], () => browser(resume), 303)).location).searchParams.get('code');
   const token = await timed(
@@ -124,7 +117,7 @@ const sides = [
 ];
 try {
   for (const side of sides) {
-    Object.assign(side, await startBenchServer({ ...side, store: STORE, cpu: SERVER_CPU, redisUrl: REDIS_URL }), { next: 0, spent: {}, main: 0, all: 0 });
+    Object.assign(side, await startBenchServer({ ...side, store: STORE, pin: (pid) => pinToCpu(pid, SERVER_CPU), redisUrl: REDIS_URL }), { next: 0, spent: {}, main: 0, all: 0 });
     await logins(side, WARMUP, 10);
   }
   if (RENICE !== undefined) execFileSync('renice', ['-n', RENICE, '-p', String(sides[1].child.pid)], { stdio: 'ignore' });

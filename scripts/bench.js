@@ -74,7 +74,7 @@ const { default: autocannon } = await import('autocannon');
 const { Redis } = await import('ioredis');
 
 const { haveRedisCluster, startBenchCluster } = await import('./bench-cluster.js');
-const { basicAuth, cpuMs, deleteRedisKeys: deleteRedisKeysUnder, mainThreadCpuMs, median, mintRefreshTokens, roundOrder, startSettings, waitFor } = await import(
+const { basicAuth, cookieHeader, cpuMs, csrfToken, keepCookies, mainThreadCpuMs, median, mintRefreshTokens, roundOrder, startBenchServer, startSettings } = await import(
   './bench-common.js'
 );
 
@@ -170,41 +170,19 @@ function watchMemory(pid) {
 }
 
 async function startServer(impl, store, { totpUsers = 0 } = {}) {
-  const dataDir = store === 'file' ? mkdtempSync(join(tmpdir(), 'latchkey-bench-')) : '-';
-  const prefix = store === 'redis' || store === 'cluster' ? `latchkey-bench-${Date.now()}-${randomBytes(4).toString('hex')}:` : '-';
-  const child = fork(impl === 'bare' ? bareServer() : SERVER, [impl, store, dataDir, prefix], {
+  const { child, ready, stop } = await startBenchServer({
+    server: impl === 'bare' ? bareServer() : SERVER,
+    impl,
+    store,
+    name: impl,
+    pin: (pid) => pin(pid, SERVER_CPU),
     // Latchkey runs with the V8 flags of `npm start`, as deployed; bare with Node's defaults.
-    execArgv: impl === 'latchkey' ? START_FLAGS : [],
-    env: {
-      ...process.env,
-      ...(impl === 'latchkey' ? START_ENV : {}),
-      LOG_LEVEL: 'silent',
-      BENCH_REDIS_URL: REDIS_URL,
-      BENCH_REDIS_CLUSTER_NODES: clusterNodes,
-      BENCH_TOTP_USERS: String(totpUsers),
-      NODE_ENV: 'production',
-    },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    flags: impl === 'latchkey' ? START_FLAGS : [],
+    env: { ...(impl === 'latchkey' ? START_ENV : {}), BENCH_TOTP_USERS: String(totpUsers) },
+    redisUrl: REDIS_URL,
+    clusterNodes,
+    onStderrLine: (line) => serverStderr.set(line, (serverStderr.get(line) ?? 0) + 1),
   });
-  pin(child.pid, SERVER_CPU);
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk) => {
-    for (const line of chunk.split('\n')) {
-      if (line.trim()) serverStderr.set(line.trim(), (serverStderr.get(line.trim()) ?? 0) + 1);
-    }
-  });
-  const cleanupFailed = async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    if (store === 'file') rmSync(dataDir, { recursive: true, force: true });
-    if (store === 'redis') await deleteRedisKeys(prefix).catch(() => undefined);
-  };
-  let ready;
-  try {
-    ready = await waitFor(child, 'ready');
-  } catch (error) {
-    await cleanupFailed();
-    throw error;
-  }
   return {
     ...ready,
     startMb: mb(procStatus(child.pid).rssKb),
@@ -212,23 +190,11 @@ async function startServer(impl, store, { totpUsers = 0 } = {}) {
     impl,
     store,
     async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      if (child.connected) child.send({ type: 'stop' });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-      const cleanup = {};
-      if (store === 'file') rmSync(dataDir, { recursive: true, force: true });
-      if (store === 'redis') cleanup.redisKeysDeleted = await deleteRedisKeys(prefix);
-      return cleanup;
+      const redisKeys = await stop();
+      if (redisKeys?.left) problems.push(`Redis prefix of ${impl}/${store}: ${redisKeys.left} keys left after clean-up`);
+      return redisKeys ? { redisKeysDeleted: redisKeys.deleted } : {};
     },
   };
-}
-
-async function deleteRedisKeys(prefix) {
-  const { deleted, left } = await deleteRedisKeysUnder(REDIS_URL, prefix);
-  if (left) problems.push(`Redis prefix ${prefix}: ${left} keys left after clean-up`);
-  return deleted;
 }
 
 async function redisInfo() {
@@ -477,23 +443,12 @@ function refreshTokens(poolSizeFor) {
   };
 }
 
-/** The cookie jar of one simulated browser (paths ignored: the server ignores cookies it does not expect). */
+/** Keeps a response's cookies in the browser `ctx` simulates. */
 function storeCookies(ctx, headers) {
   const key = Object.keys(headers).find((k) => k.toLowerCase() === 'set-cookie');
-  if (!key) return;
-  const values = Array.isArray(headers[key]) ? headers[key] : [headers[key]];
-  for (const value of values) {
-    const [pair, ...attributes] = value.split(';');
-    const eq = pair.indexOf('=');
-    const name = pair.slice(0, eq).trim();
-    const cookie = pair.slice(eq + 1).trim();
-    const expired = attributes.some((a) => /^\s*expires=.*1970/i.test(a));
-    if (!cookie || expired) delete ctx.jar[name];
-    else ctx.jar[name] = cookie;
-  }
+  if (key) keepCookies(ctx.jar, [headers[key]].flat());
 }
 
-const cookieHeader = (ctx) => Object.entries(ctx.jar).map(([n, v]) => `${n}=${v}`).join('; ');
 const header = (headers, name) => {
   const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
   const value = key ? headers[key] : undefined;
@@ -564,7 +519,7 @@ async function preparePasswordLogins(server, { totp }) {
       return false;
     };
     const withCookies = (req, ctx, extra = {}) => {
-      req.headers = { ...req.headers, accept: 'text/html', cookie: cookieHeader(ctx), ...extra };
+      req.headers = { ...req.headers, accept: 'text/html', cookie: cookieHeader(ctx.jar), ...extra };
       return req;
     };
     const totpSteps = [
@@ -582,10 +537,10 @@ async function preparePasswordLogins(server, { totp }) {
           const form = [...body.matchAll(/<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)].find(
             (m) => m[1].endsWith('/factor') && m[2].includes('name="action" value="verify"'),
           );
-          const csrf = form?.[2].match(/name="_csrf" value="([^"]*)"/)?.[1];
+          const csrf = form && csrfToken(form[2]);
           if (!form || !csrf) return fail(ctx, 'code page (no code form)', status);
           ctx.factorAction = new URL(form[1].replace(/&amp;/g, '&'), server.url).pathname;
-          ctx.factorCsrf = csrf.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+          ctx.factorCsrf = csrf;
         },
       },
       {
@@ -640,7 +595,7 @@ async function preparePasswordLogins(server, { totp }) {
           onResponse(status, body, ctx, headers) {
             if (!expect(ctx, 'login page', status, 200, body)) return;
             storeCookies(ctx, headers);
-            ctx.csrf = body.match(/name="_csrf" value="([^"]*)"/)?.[1]?.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+            ctx.csrf = csrfToken(body);
             if (!ctx.csrf) fail(ctx, 'login page (no _csrf)', status);
           },
         },
