@@ -4,15 +4,18 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 
-# node-gyp toolchain, used when no prebuilt binary matches this platform.
+# node-gyp toolchain: argon2 is always compiled from its patched sources (scripts/build-argon2.js),
+# better-sqlite3 when no prebuilt binary matches this platform.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 
 # NODE_ENV is deliberately not "production" here: the build needs the dev dependencies (tsc).
-# patches/ before the install: its postinstall (patch-package) applies them to node_modules.
+# patches/ before the install: its postinstall (patch-package) applies them to node_modules,
+# then compiles argon2 from its patched sources.
 COPY package.json package-lock.json ./
 COPY patches ./patches
+COPY scripts/build-argon2.js ./scripts/
 RUN --mount=type=cache,target=/root/.npm npm ci
 
 COPY tsconfig.json tsconfig.build.json ./
@@ -51,6 +54,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
 # is ~25 MB, and without caps V8 lets garbage grow the heap towards its default limit of
 # several GB and the young generation to 32 MB (8 MB semi-spaces: 4 MB ones promoted requests
 # that wait on Redis into the old generation, see README);
-# with one malloc arena the 19 MiB each argon2id
-# computation takes is reused instead of being kept once per libuv thread.
+# with one malloc arena, what libuv's threads allocate is not kept once per thread (argon2id's
+# 19 MiB blocks come from patches/argon2+*.patch's own mappings, outside malloc).
 CMD ["node", "--max-old-space-size=256", "--max-semi-space-size=8", "dist/main.js"]

@@ -5,6 +5,7 @@ import { loadEnvFile } from './config/env-file.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { buildContainer, type Container } from './container.js';
+import { argon2BinaryFile, keptArgon2Blocks } from './accounts/argon2-patch.js';
 import { patchedProviderFile, providerPatched } from './oidc/provider-patch.js';
 
 function fail(reason: string): never {
@@ -53,6 +54,12 @@ async function logStartup(): Promise<void> {
     logger.warn(
       { file: providerFile },
       'node-oidc-provider is installed without patches/ (npm install --ignore-scripts?): it works, but every request is kept until a full GC. Run `npx patch-package` in the install directory',
+    );
+  }
+  if (process.platform === 'linux' && keptArgon2Blocks() === undefined) {
+    logger.warn(
+      { file: argon2BinaryFile() },
+      'argon2 runs without patches/ (npm install --ignore-scripts, or no compiler on install?): passwords work the same, but each process may keep ~20 MB more memory. Run `node scripts/build-argon2.js` in the install directory',
     );
   }
   if ((await container.clients.list()).length === 0) {

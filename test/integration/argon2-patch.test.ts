@@ -1,0 +1,78 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { argon2BinaryFile, keptArgon2Blocks } from '../../src/accounts/argon2-patch.js';
+import { argon2Hasher } from '../../src/accounts/password.js';
+
+/**
+ * Latchkey installs argon2 compiled from patches/argon2+*.patch (scripts/build-argon2.js, on
+ * npm install): argon2id's working memory comes from blocks mapped outside malloc's heap and
+ * kept for the next computation, instead of from malloc, where the freed 19 MiB was carved up
+ * by later small allocations and a process could keep one more block's worth resident for
+ * good (docs/architecture.md, "Dependency patches"). These fail if an install skipped it.
+ */
+describe('argon2 as Latchkey installs it (patches/)', () => {
+  test('the binary argon2 loads is the patched one, and hashing through the password hasher uses its blocks', async () => {
+    const hasher = argon2Hasher();
+    const hash = await hasher.hash('correct horse battery staple');
+    expect(await hasher.verify(hash, 'correct horse battery staple')).toBe(true);
+    expect(await hasher.verify(hash, 'correct horse battery stapler')).toBe(false);
+    // Other test files in this worker may have hashed at the same time, so only "some".
+    expect(keptArgon2Blocks()).toBeGreaterThanOrEqual(1);
+  });
+
+  test('a fresh process maps a block only when every kept one is in use, reuses them, and keeps the newest size only', () => {
+    // Its own process, so that no other test's computations are counted.
+    const script = `
+      import { createRequire } from 'node:module';
+      const require = createRequire(${JSON.stringify(join(process.cwd(), 'package.json'))});
+      const argon2 = require('argon2');
+      const binding = require(${JSON.stringify(argon2BinaryFile())});
+      const kept = () => binding.latchkeyKeptBlocks();
+      const params = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 };
+      const seen = { start: kept() };
+      const first = await argon2.hash('first password', params);
+      seen.afterOne = kept();
+      // Three at once on libuv's four threads: each holds a block while the others run.
+      const slow = { ...params, timeCost: 6 };
+      const together = await Promise.all(['a', 'b', 'c'].map((p) => argon2.hash('together ' + p, slow)));
+      seen.afterThreeAtOnce = kept();
+      for (let i = 0; i < 5; i++) await argon2.verify(first, 'first password');
+      seen.afterFiveMore = kept();
+      const smaller = await argon2.hash('smaller password', { ...params, memoryCost: 8192 });
+      seen.afterOtherSize = kept();
+      seen.verified = [
+        await argon2.verify(first, 'first password'),
+        await argon2.verify(together[1], 'together b'),
+        await argon2.verify(smaller, 'smaller password'),
+        await argon2.verify(first, 'first passwore'),
+        await argon2.verify(together[2], 'together a'),
+      ];
+      seen.afterBack = kept();
+      console.log(JSON.stringify(seen));`;
+    const seen = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as {
+      start: number;
+      afterOne: number;
+      afterThreeAtOnce: number;
+      afterFiveMore: number;
+      afterOtherSize: number;
+      verified: boolean[];
+      afterBack: number;
+    };
+    expect(seen.start).toBe(0);
+    expect(seen.afterOne).toBe(1);
+    // Never more blocks than computations that ran at once; more than one when they overlapped.
+    expect(seen.afterThreeAtOnce).toBeGreaterThanOrEqual(2);
+    expect(seen.afterThreeAtOnce).toBeLessThanOrEqual(3);
+    // One at a time reuses a kept block: no new one.
+    expect(seen.afterFiveMore).toBe(seen.afterThreeAtOnce);
+    // Another size (an older hash's parameters) does not stay resident beside the current ones.
+    expect(seen.afterOtherSize).toBe(1);
+    expect(seen.verified).toEqual([true, true, true, false, false]);
+    expect(seen.afterBack).toBe(1);
+  });
+
+  test('the start-up check reports an unpatched or missing binary as undefined', () => {
+    expect(keptArgon2Blocks(join(process.cwd(), 'no-such-dir', 'argon2.node'))).toBeUndefined();
+    expect(keptArgon2Blocks(argon2BinaryFile())).toEqual(expect.any(Number));
+  });
+});
