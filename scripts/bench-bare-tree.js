@@ -10,6 +10,8 @@
 // Everything else (koa, jose, better-sqlite3, …) resolves up the directory tree to the
 // project's own node_modules, so both sides run the same versions of all other packages, and
 // the bare server loads node-oidc-provider once (Latchkey's adapter imports its errors too).
+// That includes argon2 as Latchkey builds it (patches/argon2+*.patch): both sides' logins
+// hash with the same binary, so the comparison leaves argon2 itself out.
 
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
