@@ -4,9 +4,9 @@
 // docs/architecture.md, "Dependency patches"). argon2's own install may have picked a
 // prebuilt binary, made from the unpatched sources, before the patch was applied.
 //
-// The patch only changes Linux builds, so elsewhere this does nothing. Where no compiler is
-// installed, the install goes on with the unpatched binary and a warning (passwords work the
-// same; a process may keep ~20 MB more memory), and Latchkey repeats the warning at start.
+// The patch only changes Linux builds, so elsewhere this does nothing. Where the build fails
+// (no compiler, say), the install goes on with the binary argon2 had and a warning (passwords
+// work the same; a process may keep ~20 MB more memory), and Latchkey repeats it at start.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

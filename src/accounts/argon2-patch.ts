@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 
 interface PatchedBinding {
   latchkeyKeptBlocks?: () => number;
+  latchkeyReleaseKeptBlocks?: () => number;
 }
 
 /** The binary argon2 loads when it was compiled on install (node-gyp-build prefers it to a prebuilt one). */
@@ -32,4 +33,14 @@ function patchedBinding(file: string): PatchedBinding | undefined {
 export function keptArgon2Blocks(file = argon2BinaryFile()): number | undefined {
   const count = patchedBinding(file)?.latchkeyKeptBlocks;
   return typeof count === 'function' ? count() : undefined;
+}
+
+/**
+ * Unmaps every kept block (none is in use: a block in use is not kept) and returns how many;
+ * 0 when argon2 runs unpatched, where malloc decides instead. The next computation maps its
+ * block afresh, so this is for a process that has stopped verifying passwords for a while.
+ */
+export function releaseKeptArgon2Blocks(file = argon2BinaryFile()): number {
+  const release = patchedBinding(file)?.latchkeyReleaseKeptBlocks;
+  return typeof release === 'function' ? release() : 0;
 }

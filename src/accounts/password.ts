@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
+import { releaseKeptArgon2Blocks } from './argon2-patch.js';
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
@@ -34,26 +35,49 @@ export function limiter(limit: () => number): <T>(task: () => Promise<T>) => Pro
   };
 }
 
+/** How long argon2id's working blocks stay mapped after the last computation (see argon2Hasher). */
+export const ARGON2_IDLE_RELEASE_MS = 10_000;
+
 /**
  * argon2id at ARGON2_PARAMS. Each hash or verification holds 19 MiB and a whole core for
  * tens of milliseconds, so no more run at once than there are cores to run them (by default
  * the cores this process may use at that moment: its CPU affinity, which taskset or a CPU
  * manager can change after start): more would only queue inside libuv's thread pool while
  * holding their memory, and take its threads from file and DNS work.
+ *
+ * argon2 as installed (patches/argon2+*.patch) keeps each 19 MiB block for the next
+ * computation, which saves faulting it in afresh under load; once none has run for
+ * `releaseIdleBlocksAfterMs`, the blocks go back to the system.
  */
-export function argon2Hasher(options: { concurrency?: number } = {}): PasswordHasher {
-  const { concurrency } = options;
+export function argon2Hasher(options: { concurrency?: number; releaseIdleBlocksAfterMs?: number } = {}): PasswordHasher {
+  const { concurrency, releaseIdleBlocksAfterMs = ARGON2_IDLE_RELEASE_MS } = options;
   const limited = limiter(concurrency !== undefined ? () => Math.max(1, concurrency) : availableParallelism);
+  let idle: NodeJS.Timeout | undefined;
+  // Re-armed after every computation (refresh() only moves its deadline); a block in use is
+  // never released, so firing while another hasher computes is harmless.
+  const afterComputation = () => {
+    if (idle) idle.refresh();
+    else idle = setTimeout(() => void releaseKeptArgon2Blocks(), releaseIdleBlocksAfterMs).unref();
+  };
+  const computed = async <T>(computation: () => Promise<T>): Promise<T> => {
+    try {
+      return await computation();
+    } finally {
+      afterComputation();
+    }
+  };
   return {
-    hash: (password) => limited(() => argon2.hash(password, ARGON2_PARAMS)),
+    hash: (password) => limited(() => computed(() => argon2.hash(password, ARGON2_PARAMS))),
     verify: (hash, password) =>
-      limited(async () => {
-        try {
-          return await argon2.verify(hash, password);
-        } catch {
-          return false;
-        }
-      }),
+      limited(() =>
+        computed(async () => {
+          try {
+            return await argon2.verify(hash, password);
+          } catch {
+            return false;
+          }
+        }),
+      ),
   };
 }
 

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { jest } from '@jest/globals';
 import { join } from 'node:path';
-import { argon2BinaryFile, keptArgon2Blocks } from '../../src/accounts/argon2-patch.js';
+import { argon2BinaryFile, keptArgon2Blocks, releaseKeptArgon2Blocks } from '../../src/accounts/argon2-patch.js';
 import { argon2Hasher } from '../../src/accounts/password.js';
 
 /**
@@ -18,6 +19,32 @@ describe('argon2 as Latchkey installs it (patches/)', () => {
     expect(await hasher.verify(hash, 'correct horse battery stapler')).toBe(false);
     // Other test files in this worker may have hashed at the same time, so only "some".
     expect(keptArgon2Blocks()).toBeGreaterThanOrEqual(1);
+  });
+
+  test('the password hasher hands the blocks back once no computation has run for its idle time', async () => {
+    // Fake timers drive the idle deadline; the computations themselves run for real.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      const hasher = argon2Hasher({ releaseIdleBlocksAfterMs: 10_000 });
+      const hash = await hasher.hash('correct horse battery staple');
+      // Each computation moves the deadline: 27 s after the first, 9 s after the last, kept.
+      for (let i = 0; i < 3; i++) {
+        jest.advanceTimersByTime(9_000);
+        expect(keptArgon2Blocks()).toBeGreaterThanOrEqual(1);
+        expect(await hasher.verify(hash, 'correct horse battery staple')).toBe(true);
+      }
+      jest.advanceTimersByTime(9_999);
+      expect(keptArgon2Blocks()).toBeGreaterThanOrEqual(1);
+      jest.advanceTimersByTime(1);
+      expect(keptArgon2Blocks()).toBe(0);
+      // The next computation maps a block afresh, and the deadline works again after it.
+      expect(await hasher.verify(hash, 'correct horse battery stapled')).toBe(false);
+      expect(keptArgon2Blocks()).toBeGreaterThanOrEqual(1);
+      jest.advanceTimersByTime(10_000);
+      expect(keptArgon2Blocks()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   test('a fresh process maps a block only when every kept one is in use, reuses them, and keeps the newest size only', () => {
@@ -48,6 +75,10 @@ describe('argon2 as Latchkey installs it (patches/)', () => {
         await argon2.verify(together[2], 'together a'),
       ];
       seen.afterBack = kept();
+      seen.released = binding.latchkeyReleaseKeptBlocks();
+      seen.afterRelease = kept();
+      seen.verifiedAfterRelease = await argon2.verify(first, 'first password');
+      seen.afterVerifyAgain = kept();
       console.log(JSON.stringify(seen));`;
     const seen = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as {
       start: number;
@@ -57,6 +88,10 @@ describe('argon2 as Latchkey installs it (patches/)', () => {
       afterOtherSize: number;
       verified: boolean[];
       afterBack: number;
+      released: number;
+      afterRelease: number;
+      verifiedAfterRelease: boolean;
+      afterVerifyAgain: number;
     };
     expect(seen.start).toBe(0);
     expect(seen.afterOne).toBe(1);
@@ -69,10 +104,16 @@ describe('argon2 as Latchkey installs it (patches/)', () => {
     expect(seen.afterOtherSize).toBe(1);
     expect(seen.verified).toEqual([true, true, true, false, false]);
     expect(seen.afterBack).toBe(1);
+    // Released blocks are gone; the next computation maps one again.
+    expect(seen.released).toBe(1);
+    expect(seen.afterRelease).toBe(0);
+    expect(seen.verifiedAfterRelease).toBe(true);
+    expect(seen.afterVerifyAgain).toBe(1);
   });
 
-  test('the start-up check reports an unpatched or missing binary as undefined', () => {
+  test('the start-up check reports an unpatched or missing binary as undefined, and releasing there does nothing', () => {
     expect(keptArgon2Blocks(join(process.cwd(), 'no-such-dir', 'argon2.node'))).toBeUndefined();
+    expect(releaseKeptArgon2Blocks(join(process.cwd(), 'no-such-dir', 'argon2.node'))).toBe(0);
     expect(keptArgon2Blocks(argon2BinaryFile())).toEqual(expect.any(Number));
   });
 });
