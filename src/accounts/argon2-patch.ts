@@ -36,11 +36,13 @@ export function keptArgon2Blocks(file = argon2BinaryFile()): number | undefined 
 }
 
 /**
- * Unmaps every kept block (none is in use: a block in use is not kept) and returns how many;
- * 0 when argon2 runs unpatched, where malloc decides instead. The next computation maps its
- * block afresh, so this is for a process that has stopped verifying passwords for a while.
+ * The function that unmaps every kept block (none is in use: a block in use is not kept) and
+ * returns how many, resolved now so that a timer can call it later without loading anything;
+ * one returning 0 when argon2 runs unpatched, where malloc decides instead. The next
+ * computation maps its block afresh, so this is for a process that has stopped verifying
+ * passwords for a while.
  */
-export function releaseKeptArgon2Blocks(file = argon2BinaryFile()): number {
+export function keptArgon2BlocksRelease(file = argon2BinaryFile()): () => number {
   const release = patchedBinding(file)?.latchkeyReleaseKeptBlocks;
-  return typeof release === 'function' ? release() : 0;
+  return typeof release === 'function' ? release : () => 0;
 }

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
-import { releaseKeptArgon2Blocks } from './argon2-patch.js';
+import { keptArgon2BlocksRelease } from './argon2-patch.js';
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
@@ -52,12 +52,13 @@ export const ARGON2_IDLE_RELEASE_MS = 10_000;
 export function argon2Hasher(options: { concurrency?: number; releaseIdleBlocksAfterMs?: number } = {}): PasswordHasher {
   const { concurrency, releaseIdleBlocksAfterMs = ARGON2_IDLE_RELEASE_MS } = options;
   const limited = limiter(concurrency !== undefined ? () => Math.max(1, concurrency) : availableParallelism);
+  const releaseKeptBlocks = keptArgon2BlocksRelease();
   let idle: NodeJS.Timeout | undefined;
   // Re-armed after every computation (refresh() only moves its deadline); a block in use is
   // never released, so firing while another hasher computes is harmless.
   const afterComputation = () => {
     if (idle) idle.refresh();
-    else idle = setTimeout(() => void releaseKeptArgon2Blocks(), releaseIdleBlocksAfterMs).unref();
+    else idle = setTimeout(() => void releaseKeptBlocks(), releaseIdleBlocksAfterMs).unref();
   };
   const computed = async <T>(computation: () => Promise<T>): Promise<T> => {
     try {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { jest } from '@jest/globals';
 import { join } from 'node:path';
-import { argon2BinaryFile, keptArgon2Blocks, releaseKeptArgon2Blocks } from '../../src/accounts/argon2-patch.js';
+import { argon2BinaryFile, keptArgon2Blocks, keptArgon2BlocksRelease } from '../../src/accounts/argon2-patch.js';
 import { argon2Hasher } from '../../src/accounts/password.js';
 
 /**
@@ -113,7 +113,7 @@ describe('argon2 as Latchkey installs it (patches/)', () => {
 
   test('the start-up check reports an unpatched or missing binary as undefined, and releasing there does nothing', () => {
     expect(keptArgon2Blocks(join(process.cwd(), 'no-such-dir', 'argon2.node'))).toBeUndefined();
-    expect(releaseKeptArgon2Blocks(join(process.cwd(), 'no-such-dir', 'argon2.node'))).toBe(0);
+    expect(keptArgon2BlocksRelease(join(process.cwd(), 'no-such-dir', 'argon2.node'))()).toBe(0);
     expect(keptArgon2Blocks(argon2BinaryFile())).toEqual(expect.any(Number));
   });
 });
