@@ -59,7 +59,7 @@ async function logStartup(): Promise<void> {
   if (process.platform === 'linux' && keptArgon2Blocks() === undefined) {
     logger.warn(
       { file: argon2BinaryFile() },
-      'argon2 runs without patches/ (npm install --ignore-scripts, or no compiler on install?): passwords work the same, but each process may keep ~20 MB more memory. Run `node scripts/build-argon2.js` in the install directory',
+      'argon2 runs without patches/ (npm install --ignore-scripts, or no compiler on install?): passwords work the same, but each process may keep ~20 MB more memory. Run `npm run build:argon2` in the install directory',
     );
   }
   if ((await container.clients.list()).length === 0) {
