@@ -36,7 +36,7 @@ function nodeGypCommand() {
 // node-gyp's rebuild starts by deleting build/: keep argon2's own build to put back on failure
 // (on some systems its prebuilt binary does not load, so that build is all it has).
 const binary = join(argon2Dir, 'build', 'Release', 'argon2.node');
-const kept = existsSync(binary) ? readFileSync(binary) : undefined;
+const ownBuild = existsSync(binary) ? readFileSync(binary) : undefined;
 
 const [command, args] = nodeGypCommand();
 const started = Date.now();
@@ -44,9 +44,9 @@ const result = spawnSync(command, args, { cwd: argon2Dir, encoding: 'utf8', env:
 if (result.status === 0) {
   console.log(`latchkey: built argon2 from its patched sources (${Date.now() - started} ms)`);
 } else {
-  if (kept) {
+  if (ownBuild) {
     mkdirSync(dirname(binary), { recursive: true });
-    writeFileSync(binary, kept);
+    writeFileSync(binary, ownBuild);
   }
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
   console.warn(

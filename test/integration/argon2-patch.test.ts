@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { jest } from '@jest/globals';
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import { argon2BinaryFile, keptArgon2Blocks, keptArgon2BlocksRelease } from '../../src/accounts/argon2-patch.js';
-import { argon2Hasher } from '../../src/accounts/password.js';
+import { ARGON2_PARAMS, argon2Hasher } from '../../src/accounts/password.js';
 
 /**
  * Latchkey installs argon2 compiled from patches/argon2+*.patch (scripts/build-argon2.js, on
@@ -55,7 +55,7 @@ describe('argon2 as Latchkey installs it (patches/)', () => {
       const argon2 = require('argon2');
       const binding = require(${JSON.stringify(argon2BinaryFile())});
       const kept = () => binding.latchkeyKeptBlocks();
-      const params = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 };
+      const params = ${JSON.stringify(ARGON2_PARAMS)};
       const seen = { start: kept() };
       const first = await argon2.hash('first password', params);
       seen.afterOne = kept();
