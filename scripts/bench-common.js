@@ -37,8 +37,9 @@ export const cpuMs = (pid) => statCpuMs(`/proc/${pid}/stat`);
 
 /**
  * The CPU time so far of the process's main thread (the event loop: JavaScript, and the
- * system calls it makes), in ms: a process's argon2id runs on libuv's pool threads, and
- * V8's GC and compiler helpers on threads of their own.
+ * system calls it makes), in ms. V8's GC and compiler helpers run on threads of their own,
+ * and so does argon2id on libuv's pool, except Latchkey's on one usable core (as in the
+ * benches), which runs on the event loop.
  */
 export const mainThreadCpuMs = (pid) => statCpuMs(`/proc/${pid}/task/${pid}/stat`);
 

@@ -1,6 +1,8 @@
 // `npm run bench:phases`: where a password login's CPU goes, bare node-oidc-provider beside
 // Latchkey, request by request, read from each server's main thread (the event loop:
-// JavaScript and the system calls it makes; argon2id runs on libuv's pool threads).
+// JavaScript and the system calls it makes). bare's argon2id runs on libuv's pool threads;
+// Latchkey's, on one usable core as here, on the event loop (accounts/password.ts), so its
+// login POST includes the verification.
 //
 // Both servers (scripts/bench-server.js children, Latchkey as `npm start` runs it, bare as
 // published) run on one core (BENCH_SERVER_CPU, default 1; this process on BENCH_LOAD_CPU,
@@ -11,8 +13,9 @@
 //
 // One login at a time (the default) gives each request's own cost. With
 // BENCH_PHASES_CONCURRENCY=10 (the load of `npm run bench`) the requests of several logins
-// overlap, so only the totals are printed: the main thread then also pays for sharing its core
-// with argon2id (BENCHMARKS.md, "Logins on one saturated core").
+// overlap, so only the totals are printed: a main thread that shares its core with an argon2id
+// pool thread then also pays for every time it takes the core back (BENCHMARKS.md, "Logins on
+// one saturated core").
 //
 // Environment:
 //   BENCH_PHASES_STORE        redis (default) | file
@@ -20,8 +23,6 @@
 //                             comes in 10 ms ticks: a per-request figure needs hundreds)
 //   BENCH_PHASES_WARMUP       warm-up logins per side (10 at a time), default 3000
 //   BENCH_PHASES_CONCURRENCY  logins at a time in the measured part, default 1
-//   BENCH_PHASES_RENICE       a nice value for Latchkey's main thread after the warm-up (an
-//                             experiment: its pool threads keep theirs); unset: unchanged
 //   BENCH_REDIS_URL           default redis://127.0.0.1:6379
 
 import { createHash, randomBytes } from 'node:crypto';
@@ -33,7 +34,6 @@ const STORE = process.env.BENCH_PHASES_STORE ?? 'redis';
 const LOGINS = Number(process.env.BENCH_PHASES_LOGINS ?? 800);
 const WARMUP = Number(process.env.BENCH_PHASES_WARMUP ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_PHASES_CONCURRENCY ?? 1);
-const RENICE = process.env.BENCH_PHASES_RENICE;
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SERVER_CPU = process.env.BENCH_SERVER_CPU ?? '1';
 const LOAD_CPU = process.env.BENCH_LOAD_CPU ?? '0';
@@ -120,8 +120,7 @@ try {
     Object.assign(side, await startBenchServer({ ...side, store: STORE, pin: (pid) => pinToCpu(pid, SERVER_CPU), redisUrl: REDIS_URL }), { next: 0, spent: {}, main: 0, all: 0 });
     await logins(side, WARMUP, 10);
   }
-  if (RENICE !== undefined) execFileSync('renice', ['-n', RENICE, '-p', String(sides[1].child.pid)], { stdio: 'ignore' });
-  console.log(`password logins on ${STORE}: ${WARMUP} warm-up logins each, then ${LOGINS} each, ${CONCURRENCY} at a time, in ${ROUNDS} alternating rounds${RENICE !== undefined ? `; Latchkey's main thread at nice ${RENICE}` : ''}`);
+  console.log(`password logins on ${STORE}: ${WARMUP} warm-up logins each, then ${LOGINS} each, ${CONCURRENCY} at a time, in ${ROUNDS} alternating rounds`);
   for (let round = 0; round < ROUNDS; round++) {
     for (const side of roundOrder(sides.length, round).map((i) => sides[i])) {
       const main = mainThreadCpuMs(side.child.pid);

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { setImmediate as nextTurnOfTheLoop } from 'node:timers/promises';
 import argon2 from 'argon2';
 import { keptArgon2BlocksRelease } from './argon2-patch.js';
 
@@ -45,13 +46,25 @@ export const ARGON2_IDLE_RELEASE_MS = 10_000;
  * manager can change after start): more would only queue inside libuv's thread pool while
  * holding their memory, and take its threads from file and DNS work.
  *
+ * When the process may use one core only, the computations run on the event loop's own
+ * thread, one per turn of the loop, instead of on a pool thread: there a pool thread gains
+ * nothing (it shares that core with the event loop) and costs a thread switch, on caches
+ * argon2id has swept, for every request and Redis reply that arrives while it runs; on the
+ * loop, those wait for the computation (~20 ms) and are handled together after it
+ * (BENCHMARKS.md, "Logins on one saturated core"). Where the installed argon2 lacks the
+ * patch, its pool is used.
+ *
  * argon2 as installed (patches/argon2+*.patch) keeps each 19 MiB block for the next
  * computation, which saves faulting it in afresh under load; once none has run for
  * `releaseIdleBlocksAfterMs`, the blocks go back to the system.
  */
-export function argon2Hasher(options: { concurrency?: number; releaseIdleBlocksAfterMs?: number } = {}): PasswordHasher {
-  const { concurrency, releaseIdleBlocksAfterMs = ARGON2_IDLE_RELEASE_MS } = options;
-  const limited = limiter(concurrency !== undefined ? () => Math.max(1, concurrency) : availableParallelism);
+export function argon2Hasher(
+  options: { concurrency?: number; cores?: () => number; releaseIdleBlocksAfterMs?: number } = {},
+): PasswordHasher {
+  const { concurrency, cores = availableParallelism, releaseIdleBlocksAfterMs = ARGON2_IDLE_RELEASE_MS } = options;
+  const oneCore = () => cores() === 1;
+  // On one core, one at a time: two computations in the same turn would hold the loop for both.
+  const limited = limiter(() => (oneCore() ? 1 : Math.max(1, concurrency ?? cores())));
   const releaseKeptBlocks = keptArgon2BlocksRelease();
   let idle: NodeJS.Timeout | undefined;
   // Re-armed after every computation (refresh() only moves its deadline); a block in use is
@@ -60,20 +73,23 @@ export function argon2Hasher(options: { concurrency?: number; releaseIdleBlocksA
     if (idle) idle.refresh();
     else idle = setTimeout(() => void releaseKeptBlocks(), releaseIdleBlocksAfterMs).unref();
   };
-  const computed = async <T>(computation: () => Promise<T>): Promise<T> => {
+  const computed = async <T>(computation: (onCallingThread: boolean) => Promise<T>): Promise<T> => {
+    const onCallingThread = oneCore();
+    // A turn of its own: whatever arrived during the previous computation is handled first.
+    if (onCallingThread) await nextTurnOfTheLoop();
     try {
-      return await computation();
+      return await computation(onCallingThread);
     } finally {
       afterComputation();
     }
   };
   return {
-    hash: (password) => limited(() => computed(() => argon2.hash(password, ARGON2_PARAMS))),
+    hash: (password) => limited(() => computed((onCallingThread) => argon2.hash(password, { ...ARGON2_PARAMS, onCallingThread }))),
     verify: (hash, password) =>
       limited(() =>
-        computed(async () => {
+        computed(async (onCallingThread) => {
           try {
-            return await argon2.verify(hash, password);
+            return await argon2.verify(hash, password, { onCallingThread });
           } catch {
             return false;
           }

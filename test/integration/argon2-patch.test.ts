@@ -47,6 +47,46 @@ describe('argon2 as Latchkey installs it (patches/)', () => {
     }
   });
 
+  test('on one usable core the password hasher computes on the event loop, one computation per turn of it; on more, on the pool', async () => {
+    /** Turns of the event loop while `work` runs, and the turn in which each of its results came. */
+    const turnsDuring = async (work: (doneAt: (i: number) => void) => Promise<unknown>) => {
+      let turn = 0;
+      let spinning = true;
+      const spin = () => {
+        turn++;
+        if (spinning) setImmediate(spin);
+      };
+      setImmediate(spin);
+      const at: number[] = [];
+      const start = turn;
+      await work((i) => (at[i] = turn));
+      spinning = false;
+      return { turns: turn - start, at };
+    };
+    const password = 'correct horse battery staple';
+    const oneCore = argon2Hasher({ cores: () => 1 });
+    const hash = await oneCore.hash(password);
+    const guesses = [password, 'correct horse battery stapler', '$argon2id$v=19$m=1,t=2,p=1$AAAA$AAAA', password];
+    const onLoop = await turnsDuring((doneAt) =>
+      Promise.all(
+        guesses.map(async (guess, i) => {
+          const digest = i === 2 ? guess : hash;
+          const ok = await oneCore.verify(digest, i === 2 ? password : guess);
+          doneAt(i);
+          return ok;
+        }),
+      ).then((results) => expect(results).toEqual([true, false, false, true])),
+    );
+    // Each computation held the loop for its whole run (a pool computation lets it spin
+    // meanwhile), and each came in a turn of its own, so requests are handled between two.
+    expect(onLoop.turns).toBeLessThanOrEqual(3 * guesses.length);
+    expect(new Set(onLoop.at).size).toBe(guesses.length);
+
+    const twoCores = argon2Hasher({ cores: () => 2 });
+    const onPool = await turnsDuring(async () => expect(await twoCores.verify(hash, password)).toBe(true));
+    expect(onPool.turns).toBeGreaterThan(10);
+  });
+
   test('a fresh process maps a block only when every kept one is in use, reuses them, and keeps the newest size only', () => {
     // Its own process, so that no other test's computations are counted.
     const script = `
