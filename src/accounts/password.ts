@@ -1,7 +1,7 @@
-import { availableParallelism } from 'node:os';
 import { setImmediate as nextTurnOfTheLoop } from 'node:timers/promises';
 import argon2 from 'argon2';
 import { keptArgon2BlocksRelease } from './argon2-patch.js';
+import { usableCores } from './usable-cores.js';
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
@@ -43,8 +43,9 @@ export const ARGON2_IDLE_RELEASE_MS = 10_000;
  * argon2id at ARGON2_PARAMS. Each hash or verification holds 19 MiB and a whole core for
  * tens of milliseconds, so no more run at once than there are cores to run them (by default
  * the cores this process may use at that moment: its CPU affinity, which taskset or a CPU
- * manager can change after start): more would only queue inside libuv's thread pool while
- * holding their memory, and take its threads from file and DNS work.
+ * manager can change after start, bounded by its cgroup's CPU quota; see usable-cores.ts):
+ * more would only queue inside libuv's thread pool while holding their memory, and take its
+ * threads from file and DNS work.
  *
  * When the process may use one core only, the computations run on the event loop's own
  * thread, one per turn of the loop, instead of on a pool thread: there a pool thread gains
@@ -61,7 +62,7 @@ export const ARGON2_IDLE_RELEASE_MS = 10_000;
 export function argon2Hasher(
   options: { concurrency?: number; cores?: () => number; releaseIdleBlocksAfterMs?: number } = {},
 ): PasswordHasher {
-  const { concurrency, cores = availableParallelism, releaseIdleBlocksAfterMs = ARGON2_IDLE_RELEASE_MS } = options;
+  const { concurrency, cores = usableCores(), releaseIdleBlocksAfterMs = ARGON2_IDLE_RELEASE_MS } = options;
   const oneCore = () => cores() === 1;
   // On one core, one at a time: two computations in the same turn would hold the loop for both.
   const limited = limiter(() => (oneCore() ? 1 : Math.max(1, concurrency ?? cores())));
