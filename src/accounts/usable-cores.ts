@@ -51,10 +51,16 @@ function cgroupDirectories(mount: CgroupMount, cgroupPath: string): string[] {
   return directories;
 }
 
-/** cgroup v2's cpu.max ("max 100000" or "<quota> <period>"), as CPUs; undefined when unlimited. */
-function cpuMaxLimit(text: string | undefined): number | undefined {
-  const [quota, period] = (text ?? '').trim().split(/\s+/);
+/** cgroup v2's cpu.max ("max 100000" or "<quota> <period>") in `directory`, as CPUs; undefined when unlimited. */
+function cpuMaxLimit(read: ReadFile, directory: string): number | undefined {
+  const [quota, period] = (read(posix.join(directory, 'cpu.max')) ?? '').trim().split(/\s+/);
   return limit(quota === 'max' ? undefined : Number(quota), Number(period));
+}
+
+/** cgroup v1's cpu.cfs_quota_us (-1: unlimited) over cpu.cfs_period_us in `directory`, as CPUs. */
+function cfsQuotaLimit(read: ReadFile, directory: string): number | undefined {
+  const number = (file: string) => Number(read(posix.join(directory, file))?.trim());
+  return limit(number('cpu.cfs_quota_us'), number('cpu.cfs_period_us'));
 }
 
 function limit(quota: number | undefined, period: number): number | undefined {
@@ -82,10 +88,7 @@ export function cpuQuotaCores(read: ReadFile = readIfThere): number | undefined 
     const mount = cgroupMount(mountinfo, version);
     if (!mount) continue;
     for (const directory of cgroupDirectories(mount, path)) {
-      const found =
-        version === 2
-          ? cpuMaxLimit(read(posix.join(directory, 'cpu.max')))
-          : limit(Number(read(posix.join(directory, 'cpu.cfs_quota_us'))?.trim()), Number(read(posix.join(directory, 'cpu.cfs_period_us'))?.trim()));
+      const found = version === 2 ? cpuMaxLimit(read, directory) : cfsQuotaLimit(read, directory);
       if (found !== undefined) limits.push(found);
     }
   }

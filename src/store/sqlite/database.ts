@@ -158,7 +158,8 @@ export const SQLITE_FILE_CACHE_KIB = 4000;
  * readable by the owner only; SQLite creates -wal and -shm with the database file's mode).
  */
 export function openSqlite(file: string): SqliteDatabase {
-  if (file !== ':memory:') {
+  const onDisk = file !== ':memory:';
+  if (onDisk) {
     ensurePrivateDir(dirname(file));
     ensurePrivateFile(file);
     for (const suffix of ['-wal', '-shm']) narrowIfExists(`${file}${suffix}`);
@@ -171,7 +172,7 @@ export function openSqlite(file: string): SqliteDatabase {
   // server's peak; with 4 MB, CPU per refresh on the file was the same (BENCHMARKS.md): the
   // operating system's page cache still holds the file. An in-memory database keeps every
   // page whatever this says, so it is left alone.
-  if (file !== ':memory:') db.pragma(`cache_size = -${SQLITE_FILE_CACHE_KIB}`);
+  if (onDisk) db.pragma(`cache_size = -${SQLITE_FILE_CACHE_KIB}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
