@@ -14,6 +14,7 @@ import { accountsPerRequest } from './request-accounts.js';
 import type { ProviderKeys } from './keys.js';
 import { providerPages } from './provider-pages.js';
 import { introspectionAllowed, revocationAllowed } from './token-privacy.js';
+import { localSigningKeys } from './signing-keys.js';
 import { PROVIDER_TTL } from './ttl.js';
 
 export const SCOPES = ['openid', 'profile', 'email', 'offline_access'];
@@ -83,7 +84,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   const configuration: Configuration = {
     adapter: createAdapterFactory(deps.stores.oidc, deps.stores.clients, deps.box, createSignInCutoff(accounts)),
     findAccount: createFindAccount(accounts),
-    jwks: deps.keys.jwks as Configuration['jwks'],
+    jwks: { keys: localSigningKeys(deps.keys.jwks.keys) } as Configuration['jwks'],
     cookies: { keys: deps.keys.cookieKeys },
     scopes: SCOPES,
     claims: {
@@ -124,6 +125,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       claimsParameter: { enabled: true },
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // Its signing keys are LocalSigningKeys (signing-keys.ts); the version acknowledged is the one the patch and tests pin.
+      externalSigningSupport: { enabled: true, ack: 'experimental-01' },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },
       revocation: { enabled: true, allowedPolicy: revocationAllowed },
       userinfo: { enabled: true },

@@ -17,14 +17,18 @@ export async function registerWebClient(app: TestApp, extra: { grantTypes?: stri
   });
 }
 
-/** openid-client's view of the provider (discovery over plain http on loopback). */
+/**
+ * openid-client's view of the provider (discovery over plain http on loopback). It also checks
+ * every ID token's signature against the provider's JWKS (enableNonRepudiationChecks), which
+ * openid-client skips by default for ID tokens from the token endpoint.
+ */
 export async function discover(app: TestApp, client: ClientMetadata): Promise<oidc.Configuration> {
   return oidc.discovery(
     new URL(app.url),
     client.client_id,
     client.client_secret as string | undefined,
     undefined,
-    { execute: [oidc.allowInsecureRequests] },
+    { execute: [oidc.allowInsecureRequests, oidc.enableNonRepudiationChecks] },
   );
 }
 
