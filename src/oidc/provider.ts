@@ -125,7 +125,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       claimsParameter: { enabled: true },
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      // Its signing keys are LocalSigningKeys (signing-keys.ts); the version acknowledged is the one the patch and tests pin.
+      // Lets jwks hold LocalSigningKeys (signing-keys.ts). Experimental upstream: the ack names the
+      // version this was written against, and a provider whose version differs refuses to start.
       externalSigningSupport: { enabled: true, ack: 'experimental-01' },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },
       revocation: { enabled: true, allowedPolicy: revocationAllowed },
