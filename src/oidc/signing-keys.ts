@@ -1,21 +1,24 @@
 import { constants, createPrivateKey, createPublicKey, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { ExternalSigningKey } from 'oidc-provider';
 
-type Signer = (data: Uint8Array, key: KeyObject) => Promise<Uint8Array> | Uint8Array;
+type Signer = (data: Uint8Array) => Promise<Uint8Array> | Uint8Array;
+/** Makes a key's signer once, with its options fixed, so that a signature builds nothing else. */
+type SignerFor = (key: KeyObject) => Signer;
 
 const onThisThread =
-  (hash: string | null, dsaEncoding?: 'ieee-p1363'): Signer =>
-  (data, key) =>
-    sign(hash, data, dsaEncoding ? { key, dsaEncoding } : key);
+  (hash: string | null, dsaEncoding?: 'ieee-p1363'): SignerFor =>
+  (key) => {
+    const options = dsaEncoding ? { key, dsaEncoding } : key;
+    return (data) => sign(hash, data, options);
+  };
 
 const onThePool =
-  (hash: string, padding?: number): Signer =>
-  (data, key) =>
-    new Promise((resolve, reject) => {
-      // RFC 7518 §3.5: PS* salts with as many bytes as the hash gives.
-      const options = padding === undefined ? key : { key, padding, saltLength: constants.RSA_PSS_SALTLEN_DIGEST };
-      sign(hash, data, options, (error, signature) => (error ? reject(error) : resolve(signature)));
-    });
+  (hash: string, padding?: number): SignerFor =>
+  (key) => {
+    // RFC 7518 §3.5: PS* salts with as many bytes as the hash gives.
+    const options = padding === undefined ? key : { key, padding, saltLength: constants.RSA_PSS_SALTLEN_DIGEST };
+    return (data) => new Promise((resolve, reject) => sign(hash, data, options, (error, signature) => (error ? reject(error) : resolve(signature))));
+  };
 
 /**
  * How each JWS algorithm signs. Elliptic-curve signatures take tens of microseconds: they
@@ -24,7 +27,7 @@ const onThePool =
  * every ID token, which cost more than the signature on a busy core. RSA signatures take a
  * millisecond or more, so they still go to the pool, where other cores can make them.
  */
-const SIGNERS: Record<string, Signer> = {
+const SIGNERS: Record<string, SignerFor> = {
   ES256: onThisThread('sha256', 'ieee-p1363'),
   ES384: onThisThread('sha384', 'ieee-p1363'),
   ES512: onThisThread('sha512', 'ieee-p1363'),
@@ -45,15 +48,14 @@ const SIGNERS: Record<string, Signer> = {
  * in the JWKS and verifies its own tokens with (id_token_hint).
  */
 class LocalSigningKey extends ExternalSigningKey {
-  readonly #privateKey: KeyObject;
   readonly #publicKey: KeyObject;
-  readonly #signer: Signer;
+  readonly #sign: Signer;
 
-  constructor(jwk: JsonWebKey & { kid: string; alg: string }, signer: Signer) {
+  constructor(jwk: JsonWebKey & { kid: string; alg: string }, signerFor: SignerFor) {
     super();
-    this.#privateKey = createPrivateKey({ key: jwk, format: 'jwk' });
-    this.#publicKey = createPublicKey(this.#privateKey);
-    this.#signer = signer;
+    const privateKey = createPrivateKey({ key: jwk, format: 'jwk' });
+    this.#publicKey = createPublicKey(privateKey);
+    this.#sign = signerFor(privateKey);
     // The base class keeps kid and alg behind setters its type declarations leave out.
     Object.assign(this, { kid: jwk.kid, alg: jwk.alg });
   }
@@ -63,7 +65,7 @@ class LocalSigningKey extends ExternalSigningKey {
   }
 
   override sign(data: Uint8Array): Promise<Uint8Array> | Uint8Array {
-    return this.#signer(data, this.#privateKey);
+    return this.#sign(data);
   }
 }
 
@@ -75,8 +77,8 @@ class LocalSigningKey extends ExternalSigningKey {
 export function localSigningKeys(keys: readonly JsonWebKey[]): (JsonWebKey | ExternalSigningKey)[] {
   return keys.map((jwk) => {
     const { kid, alg } = jwk as { kid?: unknown; alg?: unknown };
-    const signer = typeof alg === 'string' ? SIGNERS[alg] : undefined;
-    if (!signer || typeof kid !== 'string' || jwk.d === undefined) return jwk;
-    return new LocalSigningKey({ ...jwk, kid, alg: alg as string }, signer);
+    const signerFor = typeof alg === 'string' ? SIGNERS[alg] : undefined;
+    if (!signerFor || typeof kid !== 'string' || jwk.d === undefined) return jwk;
+    return new LocalSigningKey({ ...jwk, kid, alg: alg as string }, signerFor);
   });
 }
