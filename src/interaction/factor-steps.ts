@@ -90,8 +90,8 @@ export function createFactorSteps<I>(
     async view(ctx: Context, state: FlowState, account: Account, extra: Record<string, unknown>): Promise<StepPage | undefined> {
       switch (state.step) {
         case 'factor': {
-          const { factors } = await factsFor(account);
-          const factor = factors.find((f) => f.id === state.factorId);
+          // Only the factor itself: the page needs none of the facts (recovery codes, backup method) factsFor also reads.
+          const factor = await factorOf(state, account);
           if (!factor) throw new AppError('interaction_expired', 400);
           const module = moduleFor(factor.kind);
           return {

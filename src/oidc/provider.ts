@@ -15,6 +15,7 @@ import type { ProviderKeys } from './keys.js';
 import { providerPages } from './provider-pages.js';
 import { introspectionAllowed, revocationAllowed } from './token-privacy.js';
 import { localSigningKeys } from './signing-keys.js';
+import { cookieSigner } from '../crypto/cookie-signer.js';
 import { PROVIDER_TTL } from './ttl.js';
 
 export const SCOPES = ['openid', 'profile', 'email', 'offline_access'];
@@ -85,7 +86,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     adapter: createAdapterFactory(deps.stores.oidc, deps.stores.clients, deps.box, createSignInCutoff(accounts)),
     findAccount: createFindAccount(accounts),
     jwks: { keys: localSigningKeys(deps.keys.jwks.keys) } as Configuration['jwks'],
-    cookies: { keys: deps.keys.cookieKeys },
+    cookies: { keys: cookieSigner(deps.keys.cookieKeys) },
     scopes: SCOPES,
     claims: {
       // acr/amr/auth_time with every ID token: relying parties must see how the user authenticated.
