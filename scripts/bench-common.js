@@ -2,10 +2,10 @@
 // how `npm start` runs Latchkey, reading a child's CPU time (and its main thread's), the order
 // of the sides by round, starting and stopping a scripts/bench-server.js child (and its IPC
 // replies, refresh-token minting), a simulated browser's cookies and CSRF token, and removing
-// a run's Redis keys.
+// a run's Redis keys, and the code an authenticator app shows.
 
 import { execFileSync, fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,4 +184,21 @@ export async function deleteRedisKeys(redisUrl, prefix) {
   } finally {
     redis.disconnect();
   }
+}
+
+/** RFC 4648 base32 → bytes. */
+function base32(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const char of text.replace(/=+$/, '')) bits += alphabet.indexOf(char).toString(2).padStart(5, '0');
+  return Buffer.from((bits.match(/.{8}/g) ?? []).map((byte) => parseInt(byte, 2)));
+}
+
+/** What an authenticator app shows now (RFC 6238: SHA-1, 6 digits, 30 s). */
+export function totpCode(seed, timeMs = Date.now()) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(timeMs / 30_000)));
+  const hmac = createHmac('sha1', base32(seed)).update(counter).digest();
+  const offset = hmac[hmac.length - 1] & 0x0f;
+  return String((hmac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }

@@ -22,7 +22,7 @@
 // for a quicker look while working; the written report then lacks the others).
 
 import { fork, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem, release } from 'node:os';
 import { createServer } from 'node:net';
@@ -74,7 +74,7 @@ const { default: autocannon } = await import('autocannon');
 const { Redis } = await import('ioredis');
 
 const { haveRedisCluster, startBenchCluster } = await import('./bench-cluster.js');
-const { basicAuth, cookieHeader, cpuMs, csrfToken, keepCookies, mainThreadCpuMs, median, mintRefreshTokens, roundOrder, startBenchServer, startSettings } = await import(
+const { basicAuth, cookieHeader, cpuMs, csrfToken, keepCookies, mainThreadCpuMs, median, mintRefreshTokens, roundOrder, startBenchServer, startSettings, totpCode } = await import(
   './bench-common.js'
 );
 
@@ -464,23 +464,6 @@ function checkLogins(row) {
 
 const passwordLogins = { name: 'password_login', check: checkLogins, prepare: (server) => preparePasswordLogins(server, { totp: false }) };
 const totpLogins = { name: 'totp_login', check: checkLogins, prepare: (server) => preparePasswordLogins(server, { totp: true }) };
-
-/** RFC 4648 base32 → bytes. */
-function base32(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const char of text.replace(/=+$/, '')) bits += alphabet.indexOf(char).toString(2).padStart(5, '0');
-  return Buffer.from((bits.match(/.{8}/g) ?? []).map((byte) => parseInt(byte, 2)));
-}
-
-/** What an authenticator app shows now (RFC 6238: SHA-1, 6 digits, 30 s). */
-function totpCode(seed, timeMs = Date.now()) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(timeMs / 30_000)));
-  const hmac = createHmac('sha1', base32(seed)).update(counter).digest();
-  const offset = hmac[hmac.length - 1] & 0x0f;
-  return String((hmac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
 
 /**
  * Full logins as an autocannon request sequence; each connection's `context` is one browser.

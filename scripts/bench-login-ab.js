@@ -1,0 +1,168 @@
+// `npm run bench:login-ab`: a paired A/B of full sign-ins, for differences of a few % of a
+// login's CPU that `npm run bench`'s alternating runs cannot see through this machine's noise.
+//
+// Two scripts/bench-server.js children (Latchkey as `npm start` runs it) run on the same core
+// (BENCH_SERVER_CPU, default 1; this process on BENCH_LOAD_CPU, default 0) and take their
+// logins at the same time, round after round, so that whatever else the machine does hits
+// both alike; each side's CPU time per login comes from its own /proc counters. A login is
+// what a browser and a relying party do: authorize → login page → login POST → (with TOTP:
+// the authenticator-app page → its code) → back to authorize → token (PKCE).
+//
+// Default pair: this build's password logins (A) against its password + TOTP logins (B), so
+// B ÷ A is what the second factor adds. Two identical sides differ by about ±1 % this way.
+//
+// Environment:
+//   BENCH_LOGIN_AB_SIDES  JSON array of two sides, each { "name", "totp": true|false, "tree": a
+//                         directory holding a copy of the project (dist/, scripts/,
+//                         package.json, node_modules) to run instead of this one }
+//   BENCH_LOGIN_AB_STORE  redis (default) | file
+//   BENCH_LOGIN_AB_ROUNDS default 8; BENCH_LOGIN_AB_PER logins per side and round, default 150
+//   BENCH_LOGIN_AB_WARMUP logins per side before the rounds, default 600
+//   BENCH_LOGIN_AB_CONCURRENCY logins at a time per side, default 10 (as `npm run bench`)
+//   BENCH_REDIS_URL       default redis://127.0.0.1:6379
+
+import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const STORE = process.env.BENCH_LOGIN_AB_STORE ?? 'redis';
+const ROUNDS = Number(process.env.BENCH_LOGIN_AB_ROUNDS ?? 8);
+const PER = Number(process.env.BENCH_LOGIN_AB_PER ?? 150);
+const WARMUP = Number(process.env.BENCH_LOGIN_AB_WARMUP ?? 600);
+const CONCURRENCY = Number(process.env.BENCH_LOGIN_AB_CONCURRENCY ?? 10);
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SERVER_CPU = process.env.BENCH_SERVER_CPU ?? '1';
+const LOAD_CPU = process.env.BENCH_LOAD_CPU ?? '0';
+
+const SIDES = process.env.BENCH_LOGIN_AB_SIDES
+  ? JSON.parse(process.env.BENCH_LOGIN_AB_SIDES)
+  : [
+      { name: 'password', totp: false },
+      { name: 'password + TOTP', totp: true },
+    ];
+if (!['redis', 'file'].includes(STORE) || SIDES.length !== 2 || ![ROUNDS, PER, CONCURRENCY].every((n) => n >= 1) || !(WARMUP >= 0)) {
+  console.error('BENCH_LOGIN_AB_STORE: redis | file; BENCH_LOGIN_AB_SIDES: two sides; rounds, logins and concurrency ≥ 1');
+  process.exit(2);
+}
+
+const { basicAuth, cookieHeader, cpuMs, csrfToken, keepCookies, mainThreadCpuMs, median, pinToCpu, startBenchServer, startSettings, totpCode } = await import(
+  './bench-common.js'
+);
+
+/** One browser's sign-in through `side`, with its authenticator-app code when the side has TOTP. */
+async function login(side) {
+  const { ready } = side;
+  const jar = {};
+  const email = side.totp ? ready.totpUsers[side.next++] : ready.users[side.next++ % ready.users.length];
+  if (!email) throw new Error(`${side.name}: TOTP accounts exhausted`);
+  const browser = (path, body) =>
+    fetch(new URL(path, ready.url), {
+      method: body ? 'POST' : 'GET',
+      redirect: 'manual',
+      body: body && new URLSearchParams(body),
+      headers: { accept: 'text/html', cookie: cookieHeader(jar) },
+    }).then((response) => {
+      keepCookies(jar, response.headers.getSetCookie());
+      return response;
+    });
+  const expect = async (step, request, status) => {
+    const response = await request();
+    const text = await response.text();
+    if (response.status !== status) throw new Error(`${side.name} ${step}: HTTP ${response.status} ${text.slice(0, 120)}`);
+    return { location: response.headers.get('location'), text };
+  };
+
+  const verifier = randomBytes(32).toString('base64url');
+  const authorize = `/auth?${new URLSearchParams({
+    client_id: ready.clientId,
+    redirect_uri: ready.redirectUri,
+    response_type: 'code',
+    scope: 'openid',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    state: 'login-ab',
+    nonce: 'login-ab',
+  })}`;
+  const page = new URL((await expect('authorize', () => browser(authorize), 303)).location, ready.url).pathname;
+  const { text } = await expect('login page', () => browser(page), 200);
+  let next = (await expect('login POST', () => browser(`${page}/login`, { _csrf: csrfToken(text) ?? '', email, password: ready.password }), 303)).location;
+  if (side.totp) {
+    const codePage = await expect('code page', () => browser(next), 200);
+    const form = [...codePage.text.matchAll(/<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)].find(
+      (m) => m[1].endsWith('/factor') && m[2].includes('name="action" value="verify"'),
+    );
+    if (!form) throw new Error(`${side.name} code page: no code form`);
+    const action = new URL(form[1].replace(/&amp;/g, '&'), ready.url).pathname;
+    next = (await expect('code POST', () => browser(action, { _csrf: csrfToken(form[2]) ?? '', action: 'verify', code: totpCode(ready.totpSeed) }), 303)).location;
+  }
+  const code = new URL((await expect('authorize (resume)', () => browser(next), 303)).location).searchParams.get('code');
+  const token = await expect(
+    'token',
+    () =>
+      fetch(new URL('/token', ready.url), {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: ready.redirectUri, code_verifier: verifier }),
+        headers: { authorization: basicAuth(ready.clientId, ready.clientSecret) },
+      }),
+    200,
+  );
+  if (!token.text.includes('"id_token"')) throw new Error(`${side.name} token: no id_token`);
+}
+
+async function logins(side, count) {
+  let left = count;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (left-- > 0) await login(side);
+    }),
+  );
+}
+
+execFileSync('taskset', ['-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
+// Every TOTP login needs an account of its own: a time step is accepted once per account.
+const totpUsers = WARMUP + ROUNDS * PER + CONCURRENCY;
+const sides = [];
+try {
+  for (const [i, spec] of SIDES.entries()) {
+    const tree = spec.tree ? `${spec.tree.replace(/\/$/, '')}/` : ROOT;
+    const settings = startSettings(tree);
+    const side = { ...spec, name: spec.name ?? `side ${i}`, next: 0, cpu: [], main: [] };
+    Object.assign(
+      side,
+      await startBenchServer({
+        server: `${tree}scripts/bench-server.js`,
+        impl: 'latchkey',
+        name: `login-ab-${i}`,
+        store: STORE,
+        flags: settings.flags,
+        env: { ...settings.env, BENCH_TOTP_USERS: String(spec.totp ? totpUsers : 0) },
+        pin: (pid) => pinToCpu(pid, SERVER_CPU),
+        redisUrl: REDIS_URL,
+      }),
+    );
+    sides.push(side);
+  }
+  await Promise.all(sides.map((side) => logins(side, WARMUP)));
+  console.log(`logins on ${STORE}: ${WARMUP} warm-up logins per side, then ${ROUNDS} paired rounds of ${PER} per side, ${CONCURRENCY} at a time each`);
+  for (let round = 0; round < ROUNDS; round++) {
+    const before = sides.map((side) => ({ all: cpuMs(side.child.pid), main: mainThreadCpuMs(side.child.pid) }));
+    // Which side's load starts first alternates by round.
+    const ordered = round % 2 ? [...sides].reverse() : sides;
+    await Promise.all(ordered.map((side) => logins(side, PER)));
+    sides.forEach((side, k) => {
+      side.cpu.push((cpuMs(side.child.pid) - before[k].all) / PER);
+      side.main.push((mainThreadCpuMs(side.child.pid) - before[k].main) / PER);
+    });
+    console.log(`  round ${round + 1}: ${sides.map((s) => `${s.name} ${s.cpu.at(-1).toFixed(2)} ms`).join(', ')}`);
+  }
+  const [a, b] = sides;
+  const ratios = b.cpu.map((cpu, k) => cpu / a.cpu[k]);
+  const ms = (xs) => median(xs).toFixed(2);
+  console.log(`\nCPU per login, median of rounds (every thread / main thread):`);
+  for (const side of sides) console.log(`  ${side.name.padEnd(24)} ${ms(side.cpu)} / ${ms(side.main)} ms`);
+  console.log(`${b.name} ÷ ${a.name}, CPU per login: median ${median(ratios).toFixed(3)}, spread ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}`);
+  console.log(`(on a saturated core, logins/s ${b.name} ÷ ${a.name} is the inverse: ${(1 / median(ratios)).toFixed(3)})`);
+} finally {
+  for (const side of sides) await side.stop?.().catch((error) => console.error(`stopping ${side.name}: ${error.message}`));
+}
