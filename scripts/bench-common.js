@@ -1,11 +1,12 @@
-// Helpers shared by the bench scripts (scripts/bench.js, bench-ab.js, bench-login-phases.js):
+// Helpers shared by the bench scripts (scripts/bench.js, bench-ab.js, bench-login-phases.js, bench-login-ab.js):
 // how `npm start` runs Latchkey, reading a child's CPU time (and its main thread's), the order
 // of the sides by round, starting and stopping a scripts/bench-server.js child (and its IPC
-// replies, refresh-token minting), a simulated browser's cookies and CSRF token, and removing
-// a run's Redis keys, and the code an authenticator app shows.
+// replies, refresh-token minting), a simulated browser's cookies and CSRF token, a whole
+// sign-in through a bench server, removing a run's Redis keys, and the code an authenticator
+// app shows.
 
 import { execFileSync, fork } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -201,4 +202,61 @@ export function totpCode(seed, timeMs = Date.now()) {
   const hmac = createHmac('sha1', base32(seed)).update(counter).digest();
   const offset = hmac[hmac.length - 1] & 0x0f;
   return String((hmac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+/**
+ * One browser's sign-in at a bench server (`ready`: its 'ready' message) as a browser and a
+ * relying party make it: authorize → login page → login POST → (with `totp`: the
+ * authenticator-app page → its code) → back to authorize → token (PKCE). Each request runs
+ * inside `around(phase, send)` (default: just sent), which must return what `send` resolves
+ * to: how bench:phases reads each request's CPU time. Throws, naming `label` and the phase,
+ * on any unexpected answer.
+ */
+export async function signIn(ready, { email, totp = false, label = 'server', around = (_phase, send) => send() }) {
+  const jar = {};
+  const request = (phase, path, { body, headers = {}, status }) =>
+    around(phase, async () => {
+      const response = await fetch(new URL(path, ready.url), {
+        method: body ? 'POST' : 'GET',
+        redirect: 'manual',
+        body: body && new URLSearchParams(body),
+        headers: { accept: 'text/html', cookie: cookieHeader(jar), ...headers },
+      });
+      keepCookies(jar, response.headers.getSetCookie());
+      return { status: response.status, location: response.headers.get('location'), text: await response.text() };
+    }).then((answer) => {
+      if (answer.status !== status) throw new Error(`${label} ${phase}: HTTP ${answer.status} ${answer.text.slice(0, 120)}`);
+      return answer;
+    });
+
+  const verifier = randomBytes(32).toString('base64url');
+  const authorize = `/auth?${new URLSearchParams({
+    client_id: ready.clientId,
+    redirect_uri: ready.redirectUri,
+    response_type: 'code',
+    scope: 'openid',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    state: 'bench',
+    nonce: 'bench',
+  })}`;
+  const page = new URL((await request('authorize', authorize, { status: 303 })).location, ready.url).pathname;
+  const { text } = await request('login page', page, { status: 200 });
+  let next = (await request('login POST', `${page}/login`, { body: { _csrf: csrfToken(text) ?? '', email, password: ready.password }, status: 303 })).location;
+  if (totp) {
+    const codePage = await request('code page', next, { status: 200 });
+    const form = [...codePage.text.matchAll(/<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)].find(
+      (m) => m[1].endsWith('/factor') && m[2].includes('name="action" value="verify"'),
+    );
+    if (!form) throw new Error(`${label} code page: no code form`);
+    const action = new URL(form[1].replace(/&amp;/g, '&'), ready.url).pathname;
+    next = (await request('code POST', action, { body: { _csrf: csrfToken(form[2]) ?? '', action: 'verify', code: totpCode(ready.totpSeed) }, status: 303 })).location;
+  }
+  const code = new URL((await request('authorize (resume)', next, { status: 303 })).location).searchParams.get('code');
+  const token = await request('token', '/token', {
+    body: { grant_type: 'authorization_code', code, redirect_uri: ready.redirectUri, code_verifier: verifier },
+    headers: { authorization: basicAuth(ready.clientId, ready.clientSecret) },
+    status: 200,
+  });
+  if (!token.text.includes('"id_token"')) throw new Error(`${label} token: no id_token`);
 }

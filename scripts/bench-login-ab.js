@@ -21,7 +21,6 @@
 //   BENCH_LOGIN_AB_CONCURRENCY logins at a time per side, default 10 (as `npm run bench`)
 //   BENCH_REDIS_URL       default redis://127.0.0.1:6379
 
-import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -46,68 +45,13 @@ if (!['redis', 'file'].includes(STORE) || SIDES.length !== 2 || ![ROUNDS, PER, C
   process.exit(2);
 }
 
-const { basicAuth, cookieHeader, cpuMs, csrfToken, keepCookies, mainThreadCpuMs, median, pinToCpu, startBenchServer, startSettings, totpCode } = await import(
-  './bench-common.js'
-);
+const { cpuMs, mainThreadCpuMs, median, pinToCpu, signIn, startBenchServer, startSettings } = await import('./bench-common.js');
 
 /** One browser's sign-in through `side`, with its authenticator-app code when the side has TOTP. */
 async function login(side) {
-  const { ready } = side;
-  const jar = {};
-  const email = side.totp ? ready.totpUsers[side.next++] : ready.users[side.next++ % ready.users.length];
+  const email = side.totp ? side.ready.totpUsers[side.next++] : side.ready.users[side.next++ % side.ready.users.length];
   if (!email) throw new Error(`${side.name}: TOTP accounts exhausted`);
-  const browser = (path, body) =>
-    fetch(new URL(path, ready.url), {
-      method: body ? 'POST' : 'GET',
-      redirect: 'manual',
-      body: body && new URLSearchParams(body),
-      headers: { accept: 'text/html', cookie: cookieHeader(jar) },
-    }).then((response) => {
-      keepCookies(jar, response.headers.getSetCookie());
-      return response;
-    });
-  const expect = async (step, request, status) => {
-    const response = await request();
-    const text = await response.text();
-    if (response.status !== status) throw new Error(`${side.name} ${step}: HTTP ${response.status} ${text.slice(0, 120)}`);
-    return { location: response.headers.get('location'), text };
-  };
-
-  const verifier = randomBytes(32).toString('base64url');
-  const authorize = `/auth?${new URLSearchParams({
-    client_id: ready.clientId,
-    redirect_uri: ready.redirectUri,
-    response_type: 'code',
-    scope: 'openid',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-    state: 'login-ab',
-    nonce: 'login-ab',
-  })}`;
-  const page = new URL((await expect('authorize', () => browser(authorize), 303)).location, ready.url).pathname;
-  const { text } = await expect('login page', () => browser(page), 200);
-  let next = (await expect('login POST', () => browser(`${page}/login`, { _csrf: csrfToken(text) ?? '', email, password: ready.password }), 303)).location;
-  if (side.totp) {
-    const codePage = await expect('code page', () => browser(next), 200);
-    const form = [...codePage.text.matchAll(/<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)].find(
-      (m) => m[1].endsWith('/factor') && m[2].includes('name="action" value="verify"'),
-    );
-    if (!form) throw new Error(`${side.name} code page: no code form`);
-    const action = new URL(form[1].replace(/&amp;/g, '&'), ready.url).pathname;
-    next = (await expect('code POST', () => browser(action, { _csrf: csrfToken(form[2]) ?? '', action: 'verify', code: totpCode(ready.totpSeed) }), 303)).location;
-  }
-  const code = new URL((await expect('authorize (resume)', () => browser(next), 303)).location).searchParams.get('code');
-  const token = await expect(
-    'token',
-    () =>
-      fetch(new URL('/token', ready.url), {
-        method: 'POST',
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: ready.redirectUri, code_verifier: verifier }),
-        headers: { authorization: basicAuth(ready.clientId, ready.clientSecret) },
-      }),
-    200,
-  );
-  if (!token.text.includes('"id_token"')) throw new Error(`${side.name} token: no id_token`);
+  await signIn(side.ready, { email, totp: side.totp, label: side.name });
 }
 
 async function logins(side, count) {

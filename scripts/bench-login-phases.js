@@ -25,7 +25,6 @@
 //   BENCH_PHASES_CONCURRENCY  logins at a time in the measured part, default 1
 //   BENCH_REDIS_URL           default redis://127.0.0.1:6379
 
-import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -44,7 +43,7 @@ if (!['redis', 'file'].includes(STORE) || !(LOGINS >= ROUNDS && LOGINS % ROUNDS 
   process.exit(2);
 }
 
-const { basicAuth, cookieHeader, cpuMs, csrfToken, keepCookies, mainThreadCpuMs, pinToCpu, roundOrder, startBenchServer, startSettings } = await import('./bench-common.js');
+const { cpuMs, mainThreadCpuMs, pinToCpu, roundOrder, signIn, startBenchServer, startSettings } = await import('./bench-common.js');
 const { prepareBareTree } = await import('./bench-bare-tree.js');
 
 const PHASES = ['authorize', 'login page', 'login POST', 'authorize (resume)', 'token'];
@@ -52,54 +51,13 @@ const PHASES = ['authorize', 'login page', 'login POST', 'authorize (resume)', '
 /** One browser's password login through `side`; adds each request's main-thread CPU to `spent`. */
 async function login(side, spent) {
   const { ready, child } = side;
-  const jar = {};
-  const browser = (path, body) =>
-    fetch(new URL(path, ready.url), {
-      method: body ? 'POST' : 'GET',
-      redirect: 'manual',
-      body: body && new URLSearchParams(body),
-      headers: { accept: 'text/html', cookie: cookieHeader(jar) },
-    }).then((response) => {
-      keepCookies(jar, response.headers.getSetCookie());
-      return response;
-    });
-  const timed = async (phase, request, expected) => {
+  const around = async (phase, send) => {
     const before = mainThreadCpuMs(child.pid);
-    const response = await request();
-    const text = await response.text();
+    const answer = await send();
     if (spent) spent[phase] = (spent[phase] ?? 0) + mainThreadCpuMs(child.pid) - before;
-    if (response.status !== expected) throw new Error(`${side.name} ${phase}: HTTP ${response.status} ${text.slice(0, 120)}`);
-    return { location: response.headers.get('location'), text };
+    return answer;
   };
-
-  const verifier = randomBytes(32).toString('base64url');
-  const email = ready.users[side.next++ % ready.users.length];
-  const authorize = `/auth?${new URLSearchParams({
-    client_id: ready.clientId,
-    redirect_uri: ready.redirectUri,
-    response_type: 'code',
-    scope: 'openid',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-    state: 'phases',
-    nonce: 'phases',
-  })}`;
-  const page = new URL((await timed(PHASES[0], () => browser(authorize), 303)).location, ready.url).pathname;
-  const { text } = await timed(PHASES[1], () => browser(page), 200);
-  const csrf = csrfToken(text) ?? '';
-  const resume = (await timed(PHASES[2], () => browser(`${page}/login`, { _csrf: csrf, email, password: ready.password }), 303)).location;
-  const code = new URL((await timed(PHASES[3], () => browser(resume), 303)).location).searchParams.get('code');
-  const token = await timed(
-    PHASES[4],
-    () =>
-      fetch(new URL('/token', ready.url), {
-        method: 'POST',
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: ready.redirectUri, code_verifier: verifier }),
-        headers: { authorization: basicAuth(ready.clientId, ready.clientSecret) },
-      }),
-    200,
-  );
-  if (!token.text.includes('"id_token"')) throw new Error(`${side.name} token: no id_token`);
+  await signIn(ready, { email: ready.users[side.next++ % ready.users.length], label: side.name, around });
 }
 
 /** `count` logins through `side`, `concurrency` at a time. */
