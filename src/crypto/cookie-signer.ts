@@ -10,15 +10,15 @@ export interface CookieSigner {
 
 /**
  * Signs and checks the `.sig` companion of every signed cookie (the provider's session and
- * interaction cookies, our CSRF and device cookies), as Keygrip does: HMAC-SHA-1 under the
- * first key, base64url, any key accepted, so cookies signed before stay valid and key
- * rotation works the same.
+ * interaction cookies; ours: CSRF, device, console session, login state, reset link), as
+ * Keygrip does: HMAC-SHA-1 under the first key, base64url, any key accepted, so cookies
+ * signed before stay valid and key rotation works the same.
  *
  * Why not Keygrip itself: it compares a signature by HMAC-ing both sides again under a fresh
- * random key (`tsscmp`), so each signed cookie read costs a CSPRNG call and two more HMACs,
- * ~1 ms of CPU per sign-in here. `timingSafeEqual` gives the same constant-time comparison
- * (the "a signature is never compared in variable time" rule); only the length, which is
- * public, is compared first.
+ * random key (`tsscmp`), so every signed cookie read, several per request, costs a CSPRNG
+ * call and two more HMACs. `timingSafeEqual` gives the same constant-time comparison (a
+ * signature is never compared in variable time); only the length, which is public, is
+ * compared first.
  */
 export function cookieSigner(keys: readonly string[]): CookieSigner {
   if (keys.length === 0 || keys.some((key) => !key)) throw new Error('Cookie keys must be non-empty strings');
