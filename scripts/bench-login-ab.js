@@ -9,7 +9,8 @@
 // the authenticator-app page → its code) → back to authorize → token (PKCE).
 //
 // Default pair: this build's password logins (A) against its password + TOTP logins (B), so
-// B ÷ A is what the second factor adds. Two identical sides differ by about ±1 % this way.
+// B ÷ A is what the second factor adds. Two identical sides came out 0.996 apart this way
+// (single rounds within 3 %).
 //
 // Environment:
 //   BENCH_LOGIN_AB_SIDES  JSON array of two sides, each { "name", "totp": true|false, "tree": a
@@ -45,7 +46,7 @@ if (!['redis', 'file'].includes(STORE) || SIDES.length !== 2 || ![ROUNDS, PER, C
   process.exit(2);
 }
 
-const { cpuMs, mainThreadCpuMs, median, pinToCpu, signIn, startBenchServer, startSettings } = await import('./bench-common.js');
+const { cpuMs, mainThreadCpuMs, median, pinToCpu, roundOrder, signIn, startBenchServer, startSettings } = await import('./bench-common.js');
 
 /** One browser's sign-in through `side`, with its authenticator-app code when the side has TOTP. */
 async function login(side) {
@@ -92,8 +93,7 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     const before = sides.map((side) => ({ all: cpuMs(side.child.pid), main: mainThreadCpuMs(side.child.pid) }));
     // Which side's load starts first alternates by round.
-    const ordered = round % 2 ? [...sides].reverse() : sides;
-    await Promise.all(ordered.map((side) => logins(side, PER)));
+    await Promise.all(roundOrder(sides.length, round).map((i) => logins(sides[i], PER)));
     sides.forEach((side, k) => {
       side.cpu.push((cpuMs(side.child.pid) - before[k].all) / PER);
       side.main.push((mainThreadCpuMs(side.child.pid) - before[k].main) / PER);
