@@ -204,6 +204,9 @@ export function totpCode(seed, timeMs = Date.now()) {
   return String((hmac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }
 
+/** The requests of signIn's password sign-in, by the names it gives them (the TOTP one adds 'code page' and 'code POST' after the login POST). */
+export const SIGN_IN_PHASES = ['authorize', 'login page', 'login POST', 'authorize (resume)', 'token'];
+
 /**
  * One browser's sign-in at a bench server (`ready`: its 'ready' message) as a browser and a
  * relying party make it: authorize → login page → login POST → (with `totp`: the

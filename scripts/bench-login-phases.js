@@ -43,10 +43,8 @@ if (!['redis', 'file'].includes(STORE) || !(LOGINS >= ROUNDS && LOGINS % ROUNDS 
   process.exit(2);
 }
 
-const { cpuMs, mainThreadCpuMs, pinToCpu, roundOrder, signIn, startBenchServer, startSettings } = await import('./bench-common.js');
+const { SIGN_IN_PHASES: PHASES, cpuMs, mainThreadCpuMs, pinToCpu, roundOrder, signIn, startBenchServer, startSettings } = await import('./bench-common.js');
 const { prepareBareTree } = await import('./bench-bare-tree.js');
-
-const PHASES = ['authorize', 'login page', 'login POST', 'authorize (resume)', 'token'];
 
 /** One browser's password login through `side`; adds each request's main-thread CPU to `spent`. */
 async function login(side, spent) {
