@@ -931,6 +931,19 @@ for (const store of allStores) {
   );
 }
 
+// What the 0.85 line leaves a login beyond its one verification, against what each side's
+// logins spent beyond it: the line is within reach only if node-oidc-provider's own share of a
+// login (bare's) fits in that budget.
+const verificationMs = 1000 / argonBest.rate;
+const budgetMs = verificationMs * (1 / 0.85 - 1);
+const budgetLines = allStores.flatMap((store) => {
+  const p = find('password_login', store, 'latchkey');
+  const b = find('password_login', store, 'bare');
+  if (!p) return [];
+  const beyond = (side) => (side ? fmt(side.cpuMsPerUnit - verificationMs, 1) : '–');
+  return [`- **${STORE_LABEL[store]}**: beyond its one verification (${fmt(verificationMs, 1)} ms at the floor's best rate), a login at 0.85 × the floor may spend ${fmt(budgetMs, 1)} ms of CPU; bare's logins spent ${beyond(b)} ms each, Latchkey's ${beyond(p)} ms.`];
+});
+
 const argonLines = [
   '| Concurrent verifications (one core) | verifications/s | p50 (ms) | p99 (ms) | peak RSS (MB) |',
   '| ---: | ---: | ---: | ---: | ---: |',
@@ -964,6 +977,8 @@ ${tokenLines.join('\n')}
 ${loginLines.join('\n')}
 
 The argon2id floor is the best rate of \`argon2.verify\` on the server's core (table below); a full login does one verification plus four other requests, so it cannot beat that floor. **bare**'s login is the smallest node-oidc-provider allows (its own examples' shape): a bare HTML form, then look the account up, argon2id-verify the password, grant \`openid\`, \`interactionFinished\`; no CSRF check, throttling, audit or templates. Its ratio to the floor shows what node-oidc-provider's own share of a login leaves on this machine.
+
+${budgetLines.join('\n')}
 
 ### argon2id floor on the server's core (${argonOne ? `argon2id, m=${argonOne.params.memoryCost} KiB, t=${argonOne.params.timeCost}, p=${argonOne.params.parallelism}` : ''})
 
