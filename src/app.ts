@@ -14,6 +14,7 @@ import { createConsoleKit } from './account/console.js';
 import { activityRoutes } from './account/activity-routes.js';
 import { accountRoutes } from './account/routes.js';
 import { backupRoutes } from './account/backup-routes.js';
+import { consoleSignInRoutes } from './account/sign-in-routes.js';
 import { subscriptionRoutes } from './orgs/routes.js';
 import { resetLinkRoutes } from './recovery/reset-routes.js';
 import { recoveryCodeRoutes } from './account/recovery-routes.js';
@@ -72,13 +73,19 @@ export function buildApp(c: Container): Koa {
       audit: c.audit,
       console: consoleKit,
     }),
-    accountRoutes({
+    consoleSignInRoutes({
       provider: c.provider,
       csrf: c.csrf,
-      box: c.box,
       clock: c.clock,
       logger: c.logger,
       issuer: c.config.issuer,
+      accounts: c.stores.accounts,
+      registry: c.factorRegistry,
+      console: consoleKit,
+    }),
+    accountRoutes({
+      box: c.box,
+      clock: c.clock,
       accounts: c.stores.accounts,
       factors: c.stores.factors,
       registry: c.factorRegistry,

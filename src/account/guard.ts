@@ -81,7 +81,6 @@ export function createConsoleGuards(deps: {
     });
   };
 
-  const hasFactors = async (account: Account) => (await registry.enrolledFor(account)).length > 0;
 
   const signedIn: Middleware = async (ctx: Context, next: Next) => {
     const session = await sessions.current(ctx);
@@ -99,7 +98,7 @@ export function createConsoleGuards(deps: {
   const elevatedPage: Middleware = async (ctx, next) => {
     const { session, account } = consoleUser(ctx);
     if (isElevated(session.elevatedUntil, clock.now())) return next();
-    login.begin(ctx, { returnTo: ctx.path, reauth: { acr: reauthAcr(await hasFactors(account)) } });
+    login.begin(ctx, { returnTo: ctx.path, reauth: { acr: reauthAcr(await registry.hasEnrolled(account)) } });
   };
 
   const change: Middleware = async (ctx, next) => {

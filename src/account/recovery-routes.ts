@@ -69,7 +69,6 @@ export function recoveryCodeRoutes(deps: {
   const sets = createConsoleRecoverySets(deps);
   const form = formBody('16kb');
   const router = new Router();
-  const hasFactors = async (account: Account) => (await registry.enrolledFor(account)).length > 0;
   const input = (ctx: Context) => {
     const parsed = formSchema.safeParse(ctx.request.body ?? {});
     if (!parsed.success) throw new AppError('bad_request', 400);
@@ -113,14 +112,14 @@ export function recoveryCodeRoutes(deps: {
 
   /** "Regenerate recovery key and backup codes": a re-authentication first; the old set dies at once. */
   router.get('/account/security/recovery-codes/new', signedIn, elevatedPage, async (ctx) => {
-    if (!registry.recovery() || !(await hasFactors(consoleUser(ctx).account))) throw new AppError('not_found', 404);
+    if (!registry.recovery() || !(await registry.hasEnrolled(consoleUser(ctx).account))) throw new AppError('not_found', 404);
     render(ctx, 'recovery-new', { title: 'Make a new recovery key and backup codes' });
   });
 
   router.post('/account/security/recovery-codes/new', form, signedIn, change, async (ctx) => {
     const { session, account } = consoleUser(ctx);
     input(ctx);
-    if (!registry.recovery() || !(await hasFactors(account))) throw new AppError('not_found', 404);
+    if (!registry.recovery() || !(await registry.hasEnrolled(account))) throw new AppError('not_found', 404);
     await sessions.save(await sets.issue(ctx, session, account, 'regenerated; the old ones no longer work'));
     recordChange(ctx, { event: 'recovery-codes-renewed' });
     ctx.status = 303;

@@ -1,7 +1,5 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
-import type { Logger } from 'pino';
 import { z } from 'zod';
 import { whereOf, type Audit } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
@@ -10,20 +8,15 @@ import { AppError, shownOnPage } from '../errors.js';
 import type { FactorEnv, FactorModule, FormInput } from '../factors/factor.js';
 import { countryPrefixes } from '../factors/phone/numbers.js';
 import type { FactorRegistry } from '../factors/registry.js';
-import type { Csrf } from '../http/csrf.js';
 import { formBody } from '../http/form-body.js';
 import { message } from '../messages.js';
 import type { Account, AccountStore, Factor, FactorKind, FactorStore } from '../store/ports.js';
-import { redeemConsoleCode } from './code-exchange.js';
-import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID } from './console-client.js';
 import type { ConsoleKit } from './console.js';
-import { elevatedUntil, reauthAcr } from './elevation.js';
 import { createEnrolmentSeal, enrolmentExpired, type Enrolment } from './enrolment.js';
 import { LOW_CODES } from '../factors/recovery/recovery-codes.js';
 import { createConsoleRecoverySets } from './recovery-routes.js';
 import type { BackupMethods } from '../recovery/backup-methods.js';
-import { consoleUser, csrfBinding, recordChange } from './guard.js';
-import { safeReturnPath } from './login-state.js';
+import { consoleUser, recordChange } from './guard.js';
 
 /** Kinds the console has pages for, in the registry's order. */
 const CONSOLE_KINDS: readonly FactorKind[] = ['totp', 'webauthn', 'phone', 'email'];
@@ -56,14 +49,9 @@ const labelSchema = z
   .max(64)
   .regex(/^[^\p{Cc}\p{Cf}]*$/u);
 
-
 export interface AccountRouteDeps {
-  provider: Provider;
-  csrf: Csrf;
   box: SecretBox;
   clock: Clock;
-  logger: Pick<Logger, 'info'>;
-  issuer: string;
   accounts: AccountStore;
   factors: FactorStore;
   registry: FactorRegistry;
@@ -76,15 +64,14 @@ export interface AccountRouteDeps {
 }
 
 /**
- * The account console at /account: a first-party client of Latchkey itself. It signs in
- * through /auth like any relying party (no second sign-in code path), redeems its code
- * in-process (code-exchange.ts), and lets the person see their profile and manage their
- * second factors. Every change goes through the guard (guard.ts).
+ * The account console's pages at /account: the profile and "Protect your account", where the
+ * person adds, renames, removes and replaces second factors (signing in to the console is
+ * sign-in-routes.ts). Every change goes through the guard (guard.ts).
  */
 export function accountRoutes(deps: AccountRouteDeps): Router {
-  const { provider, clock, logger, issuer, accounts, factors, registry, audit } = deps;
-  const { sessions, login, guards } = deps.console;
-  const { signedIn, elevatedPage, change } = guards;
+  const { clock, accounts, factors, registry, audit } = deps;
+  const { sessions } = deps.console;
+  const { signedIn, elevatedPage, change } = deps.console.guards;
   const enrolments = createEnrolmentSeal(deps.box);
   const form = formBody('16kb');
   const router = new Router();
@@ -93,7 +80,6 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   const recoverySets = createConsoleRecoverySets({ box: deps.box, registry, clock, audit });
 
   const env = (ctx: Context, account: Account): FactorEnv => ({ account, ip: ctx.ip, now: clock.now() });
-  const hasFactors = async (account: Account) => (await registry.enrolledFor(account)).length > 0;
 
   const { render } = deps.console;
 
@@ -190,64 +176,6 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     ctx.redirect(`/account/security/add/${module.kind}/confirm`);
   };
 
-  // --- Signing in (the console is a relying party of its own OP) ---
-
-  router.get(CONSOLE_CALLBACK_PATH, async (ctx) => {
-    const { state, code, error, iss } = ctx.query;
-    const kept = typeof state === 'string' ? login.take(ctx, state) : null;
-    if (error !== undefined) throw new AppError('account_signin_cancelled', 400);
-    if (!kept || typeof code !== 'string') throw new AppError('account_signin_expired', 400);
-    // RFC 9207: the response names the issuer that sent it; node-oidc-provider always adds it.
-    if (iss !== issuer) throw new AppError('account_signin_expired', 400);
-    const auth = await redeemConsoleCode(provider, { code, verifier: kept.verifier, redirectUri: `${issuer}${CONSOLE_CALLBACK_PATH}` });
-    const account = await accounts.findById(auth.accountId);
-    if (!account || account.disabled || !auth.sessionUid) throw new AppError('account_signin_expired', 400);
-    const until = elevatedUntil(auth, await hasFactors(account), clock.now());
-    // A new session id at every sign-in (no fixation); what the previous one held is dropped.
-    await sessions.end(ctx, await sessions.current(ctx));
-    await sessions.start(ctx, {
-      accountId: account.id,
-      sessionUid: auth.sessionUid,
-      grantId: auth.grantId,
-      authTime: auth.authTime,
-      acr: auth.acr,
-      amr: auth.amr,
-      elevatedUntil: until,
-    });
-    logger.info({ event: 'console.signin', accountId: account.id, acr: auth.acr, amr: auth.amr, elevated: until > 0, ip: ctx.ip }, 'console signed in');
-    if (kept.reauth && until === 0) {
-      // Not strong or fresh enough to make changes: say so rather than loop through /auth again.
-      guards.renderReauth(ctx, kept.returnTo, 'too_weak');
-      return;
-    }
-    ctx.status = 303;
-    ctx.redirect(kept.returnTo);
-  });
-
-  /** The 403 page's button: re-authenticate, then back to the page the change was made from. */
-  router.get('/account/reauth', async (ctx) => {
-    const returnTo = safeReturnPath(ctx.query.return);
-    const session = await sessions.current(ctx);
-    const account = session ? await accounts.findById(session.accountId) : null;
-    if (!session || !account) {
-      login.begin(ctx, { returnTo });
-      return;
-    }
-    login.begin(ctx, { returnTo, reauth: { acr: reauthAcr(await hasFactors(account)) } });
-  });
-
-  router.post('/account/signout', form, async (ctx) => {
-    const session = await sessions.current(ctx);
-    if (session) {
-      deps.csrf.verify(ctx, csrfBinding(session));
-      await sessions.end(ctx, session);
-      logger.info({ event: 'console.signout', accountId: session.accountId, ip: ctx.ip }, 'console signed out');
-    }
-    // The provider asks whether to sign out of Latchkey on this device too.
-    ctx.status = 303;
-    ctx.redirect(`/session/end?client_id=${CONSOLE_CLIENT_ID}`);
-  });
-
   // --- Pages ---
 
   router.get('/account', signedIn, async (ctx) => {
@@ -330,7 +258,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     }
     const enrolment = pendingFor(ctx, module.kind);
     // The account's first factor turns 2FA on: its recovery set is shown before the console goes on.
-    const first = !enrolment.replaces && registry.recovery() !== undefined && !(await hasFactors(account));
+    const first = !enrolment.replaces && registry.recovery() !== undefined && !(await registry.hasEnrolled(account));
     let added: Factor;
     try {
       added = (await module.finishEnrolment(env(ctx, account), enrolment.pending, fields)).factor;
@@ -390,7 +318,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     const { factor, module } = await ownFactor(account, ctx.params.id!);
     if (!(await factors.remove(account.id, factor.id))) throw new AppError('not_found', 404);
     // The last factor: 2FA is off, and the recovery key and backup codes go with it (a new set comes with the next first factor).
-    if (!(await hasFactors(account))) await registry.recovery()?.discard(account.id);
+    if (!(await registry.hasEnrolled(account))) await registry.recovery()?.discard(account.id);
     await audit.record(account.id, 'factor.removed', whereOf(ctx), module.describe(factor));
     recordChange(ctx, { event: 'factor-removed', detail: module.describe(factor) });
     ctx.status = 303;

@@ -12,6 +12,8 @@ export interface FactorRegistry {
    * configuration change never turns an account's sign-in into a password-only one.
    */
   enrolledFor(account: Account): Promise<Factor[]>;
+  /** Whether 2FA is on for the account: it has enrolled a factor (as enrolledFor counts them). */
+  hasEnrolled(account: Account): Promise<boolean>;
   /** The account's factors whose module is registered and available ("Authenticate a different way"). */
   configuredFor(account: Account): Promise<Factor[]>;
   /**
@@ -25,14 +27,14 @@ export interface FactorRegistry {
 
 export function createFactorRegistry(deps: { factors: FactorStore; modules: FactorModule[]; recovery?: RecoveryCodes }): FactorRegistry {
   const byKind = new Map(deps.modules.map((m) => [m.kind, m] as const));
+  const enrolledFor = async (account: Account) => (await deps.factors.listForAccount(account.id)).filter((f) => byKind.has(f.kind));
   return {
     module: (kind) => byKind.get(kind),
     recovery: () => deps.recovery,
     remove: (account, factorId) => deps.factors.remove(account.id, factorId),
     enrollable: () => deps.modules.filter((m) => m.available()).map((m) => m.kind),
-    async enrolledFor(account) {
-      return (await deps.factors.listForAccount(account.id)).filter((f) => byKind.has(f.kind));
-    },
+    enrolledFor,
+    hasEnrolled: async (account) => (await enrolledFor(account)).length > 0,
     async configuredFor(account) {
       const all = await deps.factors.listForAccount(account.id);
       return all.filter((f) => byKind.get(f.kind)?.available());

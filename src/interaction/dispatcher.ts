@@ -225,7 +225,7 @@ export function createSignInDispatcher(deps: {
       // inbox): the password is the owner's again. So it is when the account has no second
       // factor: then the password was all there was to trust.
       if (signInProofs(state).some((p) => p.method === 'pwd' && p.channel !== undefined)) {
-        const trusted = login.acr !== ACR.singleFactor || (await registry.enrolledFor(await accountOf(state))).length === 0;
+        const trusted = login.acr !== ACR.singleFactor || !(await registry.hasEnrolled(await accountOf(state)));
         if (trusted) await accounts.confirmPassword(login.accountId);
       }
       await deps.audit.record(login.accountId, 'signin.completed', whereOf(ctx), `to ${await clientName(interaction.params.client_id)} with ${login.amr.join(', ')}`);
