@@ -15,7 +15,7 @@ import type { Views } from '../http/views.js';
 import { requiredAcr } from '../oidc/acr-policy.js';
 import { ACR } from '../oidc/acr.js';
 import { promptsCreate } from '../oidc/create-prompt.js';
-import type { Account, AccountStore, Factor } from '../store/ports.js';
+import type { Account, AccountStore } from '../store/ports.js';
 import type { Logger } from 'pino';
 import { createPendingSeal, readFlowState, saveFlowState } from './flow-store.js';
 import {
@@ -27,7 +27,6 @@ import {
   startTwoFactorReset,
   transition,
   type FlowEvent,
-  type FlowFacts,
   type FlowState,
   type Step,
 } from './flow.js';
@@ -35,7 +34,8 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import type { WebAuthnFactor } from '../factors/webauthn/factor.js';
 import type { SecurityNotifier } from '../accounts/security-notifier.js';
 import type { Subscriptions } from '../orgs/subscriptions.js';
-import { createFactorSteps, FACTOR_ACTIONS, type FactsFor } from './factor-steps.js';
+import { createFactorSteps, FACTOR_ACTIONS } from './factor-steps.js';
+import { createFlowFacts } from './flow-facts.js';
 import { createPasswordSteps, PASSWORD_ACTIONS, passwordProof } from './password-steps.js';
 import { createVerifyEmailSteps, VERIFY_EMAIL_ACTIONS } from './verify-email-steps.js';
 import { createRecoverySteps, RECOVERY_ACTIONS } from './recovery-steps.js';
@@ -117,27 +117,7 @@ export function createSignInDispatcher(deps: {
     return account;
   };
 
-  const factsFor: FactsFor = async (account) => {
-    // One read of the account's factors: the usable ones are those whose module is available now.
-    const enrolled = await registry.enrolledFor(account);
-    const usable = (f: Factor) => registry.module(f.kind)?.available() === true;
-    const recovery = registry.recovery();
-    return {
-      factors: enrolled.filter(usable),
-      facts: {
-        factors: enrolled.map((f) => ({ id: f.id, kind: f.kind, usable: usable(f) })),
-        enrollable: registry.enrollable(),
-        emailVerified: account.emailVerified,
-        offerJoin: deps.subscriptions !== undefined,
-        recovery: recovery ? await recovery.remaining(account.id) : undefined,
-        backupMethod: enrolled.length > 0 && (await deps.backupMethods.get(account.id)) !== null,
-        enrolmentRequired: account.enrolmentRequired === true,
-      },
-    };
-  };
-
-  /** Facts for events that need none (the sign-up steps come before any account). */
-  const noFacts = (): FlowFacts => ({ factors: [], enrollable: registry.enrollable() });
+  const { factsFor, noFacts } = createFlowFacts({ registry, backupMethods: deps.backupMethods, offerJoin: deps.subscriptions !== undefined });
 
   /** The proofs a signed-in session already holds, for a step-up (only the password is carried over). */
   const sessionProofs = (interaction: Interaction, account: Account): Proof[] => {
