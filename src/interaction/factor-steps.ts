@@ -9,9 +9,10 @@ import { countryPrefixes } from '../factors/phone/numbers.js';
 import type { FactorRegistry } from '../factors/registry.js';
 import type { TwoFactorReset } from '../recovery/two-factor-reset.js';
 import type { Account, AccountStore, Factor } from '../store/ports.js';
-import { enrollableFor, recoveryUseful, signInProofs, transition, type FlowFacts, type FlowState, type Step } from './flow.js';
+import { enrollableFor, recoveryUseful, signInProofs, transition, type FlowState, type Step } from './flow.js';
 import { RECOVERY_METHODS, RECOVERY_TITLES } from './recovery-steps.js';
 import { asStepError, type StepHandler, type StepKit, type StepPage } from './step-kit.js';
+import type { FactsFor } from './flow-facts.js';
 
 export const FACTOR_ACTIONS = {
   factor: 'factor',
@@ -29,7 +30,6 @@ const KIND_HINTS: Record<string, string> = {
 };
 
 /** The account's factors as the flow sees them: the usable ones, and the facts the machine decides on. */
-export type FactsFor = (account: Account) => Promise<{ facts: FlowFacts; factors: Factor[] }>;
 
 /**
  * The second-factor steps: answering a factor ("Two-factor authentication"), "Authenticate a

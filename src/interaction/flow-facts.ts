@@ -1,7 +1,9 @@
 import type { FactorRegistry } from '../factors/registry.js';
-import type { BackupMethod, Factor } from '../store/ports.js';
-import type { FactsFor } from './factor-steps.js';
+import type { Account, BackupMethod, Factor } from '../store/ports.js';
 import type { FlowFacts } from './flow.js';
+
+/** An account's facts for the machine, and its factors usable now. */
+export type FactsFor = (account: Account) => Promise<{ facts: FlowFacts; factors: Factor[] }>;
 
 /**
  * What the pure machine (flow.ts) is told about an account before each move: its factors
